@@ -27,5 +27,7 @@ export type { NetBackend, NetReceiver } from './net.js';
 export { BlockError } from './block.js';
 export type { BlockBackend, BlockErrorKind } from './block.js';
 export type { Device, DeviceContext, RealizeResult } from './device.js';
+export type { CharBackend, CharReceiver } from './char.js';
+export type { PlatformControl, ShadowMemoryControl } from './platform.js';
 export { CpuRunState } from './cpu.js';
 export type { CpuPlatform, VCpu } from './cpu.js';

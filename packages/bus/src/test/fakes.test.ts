@@ -127,3 +127,21 @@ describe('RamGuestMemory', () => {
     expect(changed).toEqual([1, 2]);
   });
 });
+
+describe('CharRecorder', () => {
+  it('holds input back while the receiver is full', async () => {
+    const { CharRecorder } = await import('./index.js');
+    const c = new CharRecorder();
+    let room = 1;
+    const got: number[] = [];
+    c.attach({ receiveByte: (b) => (room > 0 ? (room--, got.push(b), true) : false) });
+    c.type('ab');
+    expect(got).toEqual([97]);
+    expect(c.backlog).toBe(1);
+    room = 5;
+    c.receiverReady();
+    expect(got).toEqual([97, 98]);
+    c.writeByte(0x41);
+    expect(c.text).toBe('A');
+  });
+});

@@ -12,3 +12,4 @@ export { RamGuestMemory } from './ram-guest-memory.js';
 export { TestPortBus } from './test-port-bus.js';
 export { RamBlockBackend } from './ram-block-backend.js';
 export { FrameRecorder } from './frame-recorder.js';
+export { CharRecorder } from './char-recorder.js';
