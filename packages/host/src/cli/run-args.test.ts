@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { parseRunArgs, parseSerialTarget, UsageError } from './run-args.js';
+
+describe('parseRunArgs', () => {
+  it('parses a direct kernel boot', () => {
+    const o = parseRunArgs(['--kernel', 'vmlinuz', '--initrd=init.cpio.gz', '--append', 'console=ttyS0 quiet', '--memory', '128']);
+    expect(o).toMatchObject({ kernel: 'vmlinuz', initrd: 'init.cpio.gz', append: 'console=ttyS0 quiet', memoryMiB: 128, vmx: [] });
+    expect(o.serial).toEqual({ kind: 'stdio' });
+    expect(o.clock).toBe('realtime');
+  });
+  it('takes several .vmx files', () => {
+    expect(parseRunArgs(['a.vmx', 'b.vmx']).vmx).toEqual(['a.vmx', 'b.vmx']);
+  });
+  it('rejects bad input with a message naming the option', () => {
+    expect(() => parseRunArgs(['--memory', 'lots'])).toThrow(/--memory lots/);
+    expect(() => parseRunArgs(['--frobnicate'])).toThrow(UsageError);
+    expect(() => parseRunArgs(['--kernel'])).toThrow(/needs a value/);
+    expect(() => parseRunArgs(['--initrd', 'x'])).toThrow(/need --kernel/);
+    expect(() => parseRunArgs(['a.vmx', '--kernel', 'k'])).toThrow(/either/);
+  });
+});
+
+describe('parseSerialTarget', () => {
+  it('knows every target kind', () => {
+    expect(parseSerialTarget('file:/tmp/x')).toEqual({ kind: 'file', path: '/tmp/x' });
+    expect(parseSerialTarget('tcp:4555')).toEqual({ kind: 'socket', address: 'tcp:4555' });
+    expect(parseSerialTarget('unix:/tmp/s')).toEqual({ kind: 'socket', address: 'unix:/tmp/s' });
+    expect(() => parseSerialTarget('com1')).toThrow(UsageError);
+  });
+});
