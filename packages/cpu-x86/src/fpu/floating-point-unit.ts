@@ -181,8 +181,8 @@ function fxsaveGroup(cpu: Cpu, unit: FloatingPointUnit): boolean {
       cpu.write32(cpu.eaSeg, cpu.eaOff, unit.mxcsr);
       return true;
     case 7:
-      // CLFLUSH (CPUID.1:EDX.CLFSH, advertised with SSE2): no cache to flush, but the operand is checked
-      if ((unit.cpuidEdx & (1 << 26)) === 0) return false;
+      // CLFLUSH (only with CPUID.1:EDX.CLFSH): no cache to flush, but the operand is checked
+      if ((unit.cpuidEdx & (1 << 19)) === 0) return false;
       cpu.read8(cpu.eaSeg, cpu.eaOff);
       return true;
     default:

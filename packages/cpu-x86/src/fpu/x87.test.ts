@@ -1,29 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { RamGuestMemory, TestPortBus } from '@vm/bus/test';
-import { Cpu } from '../cpu.js';
-import { FloatingPointUnit } from './floating-point-unit.js';
+import type { RamGuestMemory } from '@vm/bus/test';
+import { CODE, DATA, fpuMachine } from './fpu-test-machine.js';
 import { doubleTo80, float80ToDouble } from './float80.js';
 import { Sw } from './x87.js';
 
-const CODE = 0x1000;
-const DATA = 0x2000;
-
-/** A real-mode CPU with an FPU, CS=DS=0, code at 0x1000. Every program ends in HLT. */
-function machine(code: number[], setup?: (mem: RamGuestMemory, cpu: Cpu) => void) {
-  const mem = new RamGuestMemory(0x10000);
-  const unit = new FloatingPointUnit();
-  const cpu = new Cpu(
-    { memory: mem, io: new TestPortBus(), interrupts: { acknowledge: () => 0x20 }, clock: { now: () => 0 }, shutdown: () => {} },
-    { fpu: unit },
-  );
-  for (let s = 0; s < 6; s++) cpu.setRealSegmentCache(s, 0, 0, 0xffff, s === 1 ? 0x9b : 0x93);
-  cpu.eip = CODE;
-  cpu.reg32[4] = 0x8000;
-  mem.bytes.set([...code, 0xf4], CODE);
-  setup?.(mem, cpu);
-  cpu.run(1000);
-  return { mem, cpu, x87: unit.fpu, unit };
-}
+const machine = fpuMachine;
 
 const f64 = (mem: RamGuestMemory, a: number) => new DataView(mem.bytes.buffer).getFloat64(a, true);
 const setF64 = (mem: RamGuestMemory, a: number, v: number) => new DataView(mem.bytes.buffer).setFloat64(a, v, true);
