@@ -1,1 +1,2 @@
-export {};
+export * from './isa/index.js';
+export * from './pc/index.js';

@@ -1,0 +1,191 @@
+/**
+ * The `pc` preset: an i440FX-era PC with one i686 CPU, the ISA platform
+ * devices, up to four 16550A serial ports, and either direct Linux boot
+ * (bzImage + initrd + command line, as a boot loader would leave the CPU) or
+ * a firmware ROM such as Debian's SeaBIOS.
+ *
+ * @module
+ */
+
+import type { CharBackend, CpuPlatform, IrqLine } from '@vm/bus';
+import { loadLinux, systemBiosMappings, validateSystemBios } from '@vm/bios';
+import type { CpuEntryState, LinuxBootResult, SegmentState } from '@vm/bios';
+import {
+  A20Gate,
+  COM_PORTS,
+  DebugConsolePort,
+  I8042,
+  Pic8259,
+  Pit8254,
+  PostCodePort,
+  ResetControlRegister,
+  Rtc146818,
+  SystemControlPortA,
+  SystemControlPortB,
+  Uart16550,
+  writeCmosMemorySize,
+} from '@vm/chipset';
+import { Cpu, FloatingPointUnit, installSimd } from '@vm/cpu-x86';
+import { Machine } from '../machine.js';
+import type { VirtualClockOptions } from '../time/virtual-clock.js';
+
+/** Options of {@link createPc}. */
+export interface PcOptions {
+  /** Diagnostic name (the VM's displayName). */
+  readonly name?: string;
+  /** Guest RAM in MiB (default 128). */
+  readonly memoryMB?: number;
+  /** Virtual time (default deterministic, 1 ns per instruction). */
+  readonly clock?: VirtualClockOptions;
+  /** Host ends of COM1..COM4; `null` or absent leaves a port without a device. */
+  readonly serial?: readonly (CharBackend | null)[];
+  /** Where bytes written to port 0x402 go (SeaBIOS's debug log). */
+  readonly debugcon?: CharBackend | null;
+  /** Where POST codes written to port 0x80 go. */
+  readonly post?: ((code: number) => void) | null;
+  /** The RTC's time at power-on, seconds since the Unix epoch (the host passes its wall clock; default 0). */
+  readonly startTime?: number;
+  /** Instructions per slice (default the machine's). */
+  readonly sliceInstructions?: number;
+}
+
+/** What {@link createPc} built. */
+export interface Pc {
+  /** The machine: memory, ports, clock, devices, run loop. */
+  readonly machine: Machine;
+  /** The boot CPU. */
+  readonly cpu: Cpu;
+  /** The FPU/SSE unit of the CPU. */
+  readonly fpu: FloatingPointUnit;
+  /** The 8259 pair. */
+  readonly pic: Pic8259;
+  /** The serial ports by index (null where absent). */
+  readonly uarts: readonly (Uart16550 | null)[];
+  /** The RTC/CMOS. */
+  readonly rtc: Rtc146818;
+}
+
+const MiB = 1024 * 1024;
+
+/** ISA IRQ wiring of a PC (the platform inputs 0..15 go to the 8259 pair). */
+const IRQ = { pit: 0, kbd: 1, com2: 3, com1: 4, fpu: 13, rtc: 8, mouse: 12 } as const;
+
+/** Build a PC with its devices realized and the CPU at its reset vector. */
+export function createPc(options: PcOptions = {}): Pc {
+  const memoryMB = options.memoryMB ?? 128;
+  const name = options.name ?? 'pc';
+  const machine = new Machine({
+    name,
+    memoryMB,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.sliceInstructions ? { sliceInstructions: options.sliceInstructions } : {}),
+    irqInputs: 24,
+    romReserveBytes: 4 * MiB,
+  });
+  const irq = (n: number, owner: string): IrqLine => machine.irq.line(n, owner);
+
+  const pic = machine.addDevice(new Pic8259({ name: 'pic', intr: machine.cpuIntr }));
+  for (let i = 0; i < 16; i++) machine.irq.attach(i, pic.inputs[i]!);
+  machine.setInterruptController(pic);
+
+  const pit = machine.addDevice(new Pit8254({ name: 'pit', irq0: irq(IRQ.pit, 'pit') }));
+  machine.addDevice(new SystemControlPortB({ name: 'port61', pit }));
+  const nvram = new Uint8Array(128);
+  writeCmosMemorySize(nvram, machine.ramBytes);
+  const rtc = machine.addDevice(new Rtc146818({ name: 'rtc', irq: irq(IRQ.rtc, 'rtc'), startTime: options.startTime ?? 0, nvram }));
+
+  const gate = new A20Gate(machine.a20, 2);
+  machine.addDevice(new I8042({ name: 'i8042', irq1: irq(IRQ.kbd, 'kbd'), irq12: irq(IRQ.mouse, 'mouse'), a20: gate.inputs[0]!, platform: machine.platform }));
+  machine.addDevice(new SystemControlPortA({ name: 'port92', a20: gate.inputs[1]!, platform: machine.platform }));
+  machine.addDevice(new ResetControlRegister({ name: 'cf9', platform: machine.platform }));
+  machine.addDevice(new PostCodePort({ name: 'post', ...(options.post ? { sink: options.post } : {}) }));
+  if (options.debugcon) machine.addDevice(new DebugConsolePort({ name: 'debugcon', backend: options.debugcon }));
+
+  const uarts: (Uart16550 | null)[] = [];
+  const serial = options.serial ?? [];
+  for (let i = 0; i < 4; i++) {
+    const backend = serial[i];
+    if (backend === undefined || (backend === null && i > 0)) {
+      uarts.push(null);
+      continue;
+    }
+    uarts.push(machine.addDevice(new Uart16550({ name: `uart${i}`, base: COM_PORTS[i]!.base, irq: irq(COM_PORTS[i]!.irq, `com${i + 1}`), backend })));
+  }
+
+  const ferr = irq(IRQ.fpu, 'ferr');
+  const fpu = new FloatingPointUnit({ ferr: () => ferr.raise() });
+  installSimd(fpu);
+  const cpu = machine.attachCpu((platform: CpuPlatform) => new Cpu(platform, { fpu }));
+  return { machine, cpu, fpu, pic, uarts, rtc };
+}
+
+/** Load a bzImage (and initrd, command line) into the PC's RAM and start the CPU at the kernel's 32-bit entry. */
+export function bootLinux(pc: Pc, kernel: Uint8Array, initrd: Uint8Array | undefined, cmdline: string): LinuxBootResult {
+  const result = loadLinux(pc.machine.memory, {
+    kernel,
+    ...(initrd ? { initrd } : {}),
+    cmdline,
+    ramSize: pc.machine.ramBytes,
+  });
+  firmwarePlatformInit(pc);
+  applyEntryState(pc.cpu, result.entry);
+  return result;
+}
+
+/**
+ * What PC firmware leaves programmed before it hands over to a boot loader,
+ * done through the ports as SeaBIOS does: PIT counter 0 in mode 2 with the
+ * 18.2 Hz count (Linux's i8254 read-back probe waits for a loaded count),
+ * and both 8259s initialised with the BIOS vectors 0x08 and 0x70, all masked.
+ */
+function firmwarePlatformInit(pc: Pc): void {
+  const io = pc.machine.ports;
+  io.out8(0x43, 0x34);
+  io.out8(0x40, 0);
+  io.out8(0x40, 0);
+  const icw = [
+    [0x20, 0x11, 0x21, 0x08, 0x04, 0x01, 0xff],
+    [0xa0, 0x11, 0xa1, 0x70, 0x02, 0x01, 0xff],
+  ];
+  for (const [cmd, icw1, data, icw2, icw3, icw4, mask] of icw) {
+    io.out8(cmd!, icw1!);
+    io.out8(data!, icw2!);
+    io.out8(data!, icw3!);
+    io.out8(data!, icw4!);
+    io.out8(data!, mask!);
+  }
+}
+
+/** Map a system BIOS image (at the top of 4 GiB, its last 128 KiB at 0xE0000) and leave the CPU at the reset vector. */
+export function loadFirmware(pc: Pc, image: Uint8Array): void {
+  validateSystemBios(image);
+  for (const m of systemBiosMappings(image)) pc.machine.addRom(m.base, m.bytes, m.name);
+  pc.cpu.reset();
+}
+
+/** Segment register numbers of the CPU (ES CS SS DS FS GS). */
+const SEG = { es: 0, cs: 1, ss: 2, ds: 3, fs: 4, gs: 5 } as const;
+
+/** Put the CPU in the state a boot loader hands over (flat 32-bit protected mode, paging off). */
+export function applyEntryState(cpu: Cpu, e: CpuEntryState): void {
+  cpu.reset();
+  cpu.cr0 = e.cr0 | 0x10;
+  cpu.modeChanged();
+  const regs = [e.eax, e.ecx, e.edx, e.ebx, e.esp, e.ebp, e.esi, e.edi];
+  for (let i = 0; i < 8; i++) cpu.reg32[i] = regs[i]! | 0;
+  cpu.setFlags(e.eflags);
+  cpu.gdtBase = e.gdtr.base;
+  cpu.gdtLimit = e.gdtr.limit;
+  cpu.idtBase = e.idtr.base;
+  cpu.idtLimit = e.idtr.limit;
+  const load = (seg: number, s: SegmentState): void => cpu.setRealSegmentCache(seg, s.selector, s.base, s.limit, s.attributes);
+  load(SEG.cs, e.cs);
+  load(SEG.ss, e.ss);
+  load(SEG.ds, e.ds);
+  load(SEG.es, e.es);
+  load(SEG.fs, e.fs);
+  load(SEG.gs, e.gs);
+  cpu.eip = e.eip;
+  cpu.cpl = 0;
+  cpu.modeChanged();
+}
