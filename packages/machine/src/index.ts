@@ -92,3 +92,5 @@ export type {
   SliceStop,
 } from './machine.js';
 export { machineOptionsFromConfig } from './machine-options.js';
+export { applyEntryState, bootLinux, createPc, loadFirmware } from './presets/pc.js';
+export type { Pc, PcOptions } from './presets/pc.js';

@@ -7,6 +7,8 @@ import type { CharBackend, CharReceiver } from '@vm/bus';
  */
 export abstract class SerialConsole implements CharBackend {
   private receiver: CharReceiver | null = null;
+  /** Called when input arrives, so a host waiting on a halted guest can wake it. */
+  onInput: (() => void) | null = null;
   private readonly queue: number[] = [];
   private head = 0;
 
@@ -50,6 +52,7 @@ export abstract class SerialConsole implements CharBackend {
   protected input(bytes: Uint8Array): void {
     for (let i = 0; i < bytes.length; i++) this.queue.push(bytes[i]!);
     this.receiverReady();
+    this.onInput?.();
   }
 
   /** Bytes waiting for the guest to read them. */
