@@ -70,8 +70,11 @@ export function prepareFromOptions(o: RunOptions, onQuit: () => void, extra: { v
   if (debugcon) consoles.push(debugcon);
   const postFile = o.post ? new FileConsole(o.post) : null;
   if (postFile) consoles.push(postFile);
+  const base = extra.baseDir ?? '.';
+  const bios = o.bios ?? (vmx?.biosFile ? resolve(base, vmx.biosFile) : null);
   const pc = createPc({
     name: vmx?.displayName ?? 'vm',
+    firmwareBoot: bios !== null,
     memoryMB: o.memoryMiB ?? vmx?.memsize ?? 128,
     serial,
     debugcon,
@@ -80,8 +83,6 @@ export function prepareFromOptions(o: RunOptions, onQuit: () => void, extra: { v
     startTime: Math.floor(Date.now() / 1000),
     clock: o.clock === 'realtime' ? { mode: 'realtime', hostNowMs: () => performance.now(), maxStepNs: 100_000_000 } : { mode: 'deterministic', nsPerInstruction: 1 },
   });
-  const base = extra.baseDir ?? '.';
-  const bios = o.bios ?? (vmx?.biosFile ? resolve(base, vmx.biosFile) : null);
   const kernel = o.kernel ?? (vmx?.boot ? resolve(base, vmx.boot.kernel) : null);
   if (bios) loadFirmware(pc, readFile(bios, 'firmware'));
   else if (kernel) {

@@ -14,7 +14,16 @@ import {
   A20Gate,
   COM_PORTS,
   DebugConsolePort,
+  FwCfg,
+  FwCfgKey,
+  I440fxHostBridge,
   I8042,
+  PciBus,
+  Piix3IsaBridge,
+  Piix4Pm,
+  PIIX4_PM_DEFAULTS,
+  encodeE820,
+  fwCfgUint,
   Pic8259,
   Pit8254,
   PostCodePort,
@@ -47,6 +56,8 @@ export interface PcOptions {
   readonly startTime?: number;
   /** Instructions per slice (default the machine's). */
   readonly sliceInstructions?: number;
+  /** The machine will run firmware (SeaBIOS), which programs the chipset itself. Default false (direct kernel boot). */
+  readonly firmwareBoot?: boolean;
 }
 
 /** What {@link createPc} built. */
@@ -63,6 +74,12 @@ export interface Pc {
   readonly uarts: readonly (Uart16550 | null)[];
   /** The RTC/CMOS. */
   readonly rtc: Rtc146818;
+  /** PCI bus 0 (host bridge 00.0, PIIX3 01.0, PIIX4 PM 01.3; add devices from slot 2). */
+  readonly pci: PciBus;
+  /** ACPI power management (PM timer, PM1 registers, S5 soft-off). */
+  readonly pm: Piix4Pm;
+  /** QEMU-compatible firmware configuration device (what SeaBIOS reads). */
+  readonly fwCfg: FwCfg;
 }
 
 const MiB = 1024 * 1024;
@@ -97,7 +114,35 @@ export function createPc(options: PcOptions = {}): Pc {
   const gate = new A20Gate(machine.a20, 2);
   machine.addDevice(new I8042({ name: 'i8042', irq1: irq(IRQ.kbd, 'kbd'), irq12: irq(IRQ.mouse, 'mouse'), a20: gate.inputs[0]!, platform: machine.platform }));
   machine.addDevice(new SystemControlPortA({ name: 'port92', a20: gate.inputs[1]!, platform: machine.platform }));
-  machine.addDevice(new ResetControlRegister({ name: 'cf9', platform: machine.platform }));
+  // The PCI bus owns 0xCF8-0xCFB as one register; byte accesses to 0xCF9 reach the reset control register through it.
+  const rcr = machine.addDevice(new ResetControlRegister({ name: 'cf9', platform: machine.platform, registerPort: false }));
+  const piix3 = new Piix3IsaBridge({
+    name: 'piix3',
+    // PIRQs may be steered to any ISA IRQ but 0, 1, 2, 8 and 13 (82371SB 2.2.10).
+    isaIrqs: Array.from({ length: 16 }, (_, n) => ([0, 1, 2, 8, 13].includes(n) ? null : irq(n, `pirq-irq${n}`))),
+  });
+  const pci = machine.addDevice(new PciBus({ name: 'pci0', pirqs: piix3.pirqInputs, resetControl: rcr }));
+  const hostBridge = new I440fxHostBridge({ name: 'i440fx', shadow: machine.memory });
+  const pm = new Piix4Pm({
+    name: 'piix4-pm',
+    sci: irq(9, 'sci'),
+    platform: machine.platform,
+    // A direct kernel boot has no firmware to program PMBASE: do it at reset, where SeaBIOS would.
+    ...(options.firmwareBoot ? {} : { initialPmBase: PIIX4_PM_DEFAULTS.pmBase }),
+  });
+  pci.plug(hostBridge, 0, 0);
+  pci.plug(piix3, 1, 0);
+  pci.plug(pm, PIIX4_PM_DEFAULTS.pciDevice, PIIX4_PM_DEFAULTS.pciFunction);
+  machine.addDevice(hostBridge);
+  machine.addDevice(piix3);
+  machine.addDevice(pm);
+  const fwCfg = new FwCfg({ name: 'fw_cfg' });
+  fwCfg.setItem(FwCfgKey.RamSize, fwCfgUint(machine.ramBytes, 8));
+  fwCfg.setItem(FwCfgKey.NbCpus, fwCfgUint(1, 2));
+  fwCfg.setItem(FwCfgKey.MaxCpus, fwCfgUint(1, 2));
+  fwCfg.addFile('etc/boot-cpus', fwCfgUint(1, 2));
+  fwCfg.addFile('etc/e820', encodeE820([{ address: 0, length: machine.ramBytes, type: 1 }]));
+  machine.addDevice(fwCfg);
   machine.addDevice(new PostCodePort({ name: 'post', ...(options.post ? { sink: options.post } : {}) }));
   if (options.debugcon) machine.addDevice(new DebugConsolePort({ name: 'debugcon', backend: options.debugcon }));
 
@@ -116,7 +161,7 @@ export function createPc(options: PcOptions = {}): Pc {
   const fpu = new FloatingPointUnit({ ferr: () => ferr.raise() });
   installSimd(fpu);
   const cpu = machine.attachCpu((platform: CpuPlatform) => new Cpu(platform, { fpu }));
-  return { machine, cpu, fpu, pic, uarts, rtc };
+  return { machine, cpu, fpu, pic, uarts, rtc, pci, pm, fwCfg };
 }
 
 /** Load a bzImage (and initrd, command line) into the PC's RAM and start the CPU at the kernel's 32-bit entry. */
