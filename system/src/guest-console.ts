@@ -1,0 +1,50 @@
+import type { CharBackend, CharReceiver } from '@vm/bus';
+import type { Machine } from '@vm/machine';
+
+/**
+ * The test harness's end of a guest serial port: records everything the
+ * guest prints and types input into it (held back while the UART's FIFO is
+ * full), and runs the machine until the output shows a pattern.
+ */
+export class GuestConsole implements CharBackend {
+  /** Everything the guest printed. */
+  text = '';
+  private rx: CharReceiver | null = null;
+  private readonly pending: number[] = [];
+
+  /** @inheritDoc */
+  writeByte(byte: number): void {
+    this.text += String.fromCharCode(byte);
+  }
+  /** @inheritDoc */
+  attach(receiver: CharReceiver | null): void {
+    this.rx = receiver;
+  }
+  /** @inheritDoc */
+  receiverReady(): void {
+    while (this.pending.length > 0 && this.rx?.receiveByte(this.pending[0]!)) this.pending.shift();
+  }
+  /** Type `s` into the guest. */
+  type(s: string): void {
+    for (const c of s) this.pending.push(c.charCodeAt(0) & 0xff);
+    this.receiverReady();
+  }
+
+  /**
+   * Run `machine` until the output after `from` matches `pattern`, or fail
+   * after `maxInstructions` (a guest that hangs ends the test, not the run).
+   */
+  runUntil(machine: Machine, pattern: RegExp, from: number, maxInstructions: number): RegExpExecArray {
+    let m: RegExpExecArray | null = null;
+    machine.runUntil({
+      instructions: maxInstructions,
+      until: () => {
+        this.receiverReady();
+        m = pattern.exec(this.text.slice(from));
+        return m !== null || machine.poweredOff;
+      },
+    });
+    if (m === null) throw new Error(`guest output never matched ${pattern} (tail: ${JSON.stringify(this.text.slice(-600))})`);
+    return m;
+  }
+}
