@@ -12,9 +12,9 @@ export interface Guests {
   readonly release: string;
 }
 
-/** Where `pnpm guests` caches the guests (VM_GUESTS_DIR overrides). */
+/** Where `pnpm guests` put the current guest: `<root>/current`, root from VM_GUESTS_DIR or ~/.cache/vm-guests. */
 export function guestsDir(): string {
-  return process.env.VM_GUESTS_DIR ?? join(homedir(), '.cache', 'vm-guests', 'current');
+  return join(process.env.VM_GUESTS_DIR ?? join(homedir(), '.cache', 'vm-guests'), 'current');
 }
 
 /** Load the guests, or return why they cannot be (the suites skip with that message). */

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** Where `pnpm guests` caches the Debian-built guests (overridable with VM_GUESTS_DIR). */
+/** Where `pnpm guests` put the current Debian-built guest: `<root>/current`, root from VM_GUESTS_DIR or ~/.cache/vm-guests. */
 export function guestsDir(): string {
-  return process.env.VM_GUESTS_DIR ?? join(homedir(), '.cache', 'vm-guests', 'current');
+  return join(process.env.VM_GUESTS_DIR ?? join(homedir(), '.cache', 'vm-guests'), 'current');
 }
 
 /** The default VM's kernel and initramfs, or null when the guests are not built yet. */
