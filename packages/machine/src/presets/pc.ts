@@ -8,7 +8,7 @@
  */
 
 import type { CharBackend, CpuPlatform, IrqLine } from '@vm/bus';
-import { loadLinux, systemBiosMappings, validateSystemBios } from '@vm/bios';
+import { buildBiosTables, loadLinux, piix4AcpiSettings, piixFirmwareSetup, systemBiosMappings, validateSystemBios, writeBiosTables } from '@vm/bios';
 import type { CpuEntryState, LinuxBootResult, SegmentState } from '@vm/bios';
 import {
   A20Gate,
@@ -127,8 +127,6 @@ export function createPc(options: PcOptions = {}): Pc {
     name: 'piix4-pm',
     sci: irq(9, 'sci'),
     platform: machine.platform,
-    // A direct kernel boot has no firmware to program PMBASE: do it at reset, where SeaBIOS would.
-    ...(options.firmwareBoot ? {} : { initialPmBase: PIIX4_PM_DEFAULTS.pmBase }),
   });
   pci.plug(hostBridge, 0, 0);
   pci.plug(piix3, 1, 0);
@@ -164,15 +162,23 @@ export function createPc(options: PcOptions = {}): Pc {
   return { machine, cpu, fpu, pic, uarts, rtc, pci, pm, fwCfg };
 }
 
-/** Load a bzImage (and initrd, command line) into the PC's RAM and start the CPU at the kernel's 32-bit entry. */
+/**
+ * Load a bzImage (and initrd, command line) into the PC's RAM and start the
+ * CPU at the kernel's 32-bit entry, after doing what firmware would have
+ * done: program the chipset and place the ACPI tables (FADT with the PIIX4
+ * PM block, DSDT with \_S5 for soft-off) in the F-segment.
+ */
 export function bootLinux(pc: Pc, kernel: Uint8Array, initrd: Uint8Array | undefined, cmdline: string): LinuxBootResult {
+  firmwarePlatformInit(pc);
+  const tables = buildBiosTables({ acpi: { cpus: 1, ...piix4AcpiSettings(PIIX4_PM_DEFAULTS.pmBase) }, mp: false });
+  writeBiosTables(pc.machine.memory, tables);
   const result = loadLinux(pc.machine.memory, {
     kernel,
     ...(initrd ? { initrd } : {}),
     cmdline,
     ramSize: pc.machine.ramBytes,
+    acpiRsdp: tables.rsdpAddress,
   });
-  firmwarePlatformInit(pc);
   applyEntryState(pc.cpu, result.entry);
   return result;
 }
@@ -181,7 +187,9 @@ export function bootLinux(pc: Pc, kernel: Uint8Array, initrd: Uint8Array | undef
  * What PC firmware leaves programmed before it hands over to a boot loader,
  * done through the ports as SeaBIOS does: PIT counter 0 in mode 2 with the
  * 18.2 Hz count (Linux's i8254 read-back probe waits for a loaded count),
- * and both 8259s initialised with the BIOS vectors 0x08 and 0x70, all masked.
+ * both 8259s initialised with the BIOS vectors 0x08 and 0x70 and masked,
+ * PCI interrupt steering (PIRQA-D to IRQ 10, 10, 11, 11, level-triggered in
+ * the ELCR) and the PIIX4 PM I/O block at 0xB000.
  */
 function firmwarePlatformInit(pc: Pc): void {
   const io = pc.machine.ports;
@@ -198,6 +206,11 @@ function firmwarePlatformInit(pc: Pc): void {
     io.out8(data!, icw3!);
     io.out8(data!, icw4!);
     io.out8(data!, mask!);
+  }
+  for (const w of piixFirmwareSetup({ pmIoBase: PIIX4_PM_DEFAULTS.pmBase })) {
+    if (w.width === 1) io.out8(w.port, w.value);
+    else if (w.width === 2) io.out16(w.port, w.value);
+    else io.out32(w.port, w.value);
   }
 }
 
