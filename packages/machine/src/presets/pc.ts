@@ -188,8 +188,9 @@ export function bootLinux(pc: Pc, kernel: Uint8Array, initrd: Uint8Array | undef
  * done through the ports as SeaBIOS does: PIT counter 0 in mode 2 with the
  * 18.2 Hz count (Linux's i8254 read-back probe waits for a loaded count),
  * both 8259s initialised with the BIOS vectors 0x08 and 0x70 and masked,
- * PCI interrupt steering (PIRQA-D to IRQ 10, 10, 11, 11, level-triggered in
- * the ELCR) and the PIIX4 PM I/O block at 0xB000.
+ * the legacy BIOS area 0xC0000-0xFFFFF as RAM (PAM), PCI interrupt steering
+ * (PIRQA-D to IRQ 10, 10, 11, 11, level-triggered in the ELCR) and the PIIX4
+ * PM I/O block at 0xB000.
  */
 function firmwarePlatformInit(pc: Pc): void {
   const io = pc.machine.ports;
@@ -206,6 +207,11 @@ function firmwarePlatformInit(pc: Pc): void {
     io.out8(data!, icw3!);
     io.out8(data!, icw4!);
     io.out8(data!, mask!);
+  }
+  // i440FX PAM0-6 (config 0x59-0x5f): 0xC0000-0xFFFFF read/write RAM, as firmware leaves it after shadowing.
+  for (let reg = 0x59; reg <= 0x5f; reg++) {
+    io.out32(0xcf8, (0x80000000 | (reg & 0xfc)) >>> 0);
+    io.out8(0xcfc + (reg & 3), reg === 0x59 ? 0x30 : 0x33);
   }
   for (const w of piixFirmwareSetup({ pmIoBase: PIIX4_PM_DEFAULTS.pmBase })) {
     if (w.width === 1) io.out8(w.port, w.value);
