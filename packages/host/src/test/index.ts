@@ -1,0 +1,7 @@
+/**
+ * `@vm/host/test`: helpers for testing code that drives machines through the
+ * host's consoles.
+ *
+ * @packageDocumentation
+ */
+export { RecordingConsole } from './recording-console.js';
