@@ -174,6 +174,10 @@ export class Cpu implements VCpu, MappingListener {
   private readonly tlbListed = new Uint8Array(PAGES);
   private readonly tlbList = new Int32Array(TLB_LIST_MAX);
   private tlbCount = 0;
+  /** Code-fetch window: EIP at its start, its length in bytes (0 = empty) and host offset. */
+  private fetchEip0 = 0;
+  private fetchLen = 0;
+  private fetchHost = 0;
 
   // ---- decoded instruction ----
   /** EIP at the start of the current instruction. */
@@ -314,6 +318,7 @@ export class Cpu implements VCpu, MappingListener {
     }
     this.segRdMax[seg] = rd;
     this.segWrMax[seg] = wr;
+    if (seg === 1) this.fetchLen = 0;
     if (seg === 1) this.csD = (ar & Ar.DB) !== 0 && (this.cr0 & Cr0.PE) !== 0 && (this.flags & Flag.VM) === 0 ? 1 : 0;
     if (seg === 2) this.ssB = (ar & Ar.DB) !== 0 && (this.cr0 & Cr0.PE) !== 0 && (this.flags & Flag.VM) === 0 ? 1 : 0;
   }
@@ -492,6 +497,7 @@ export class Cpu implements VCpu, MappingListener {
   }
 
   private dropPage(lp: number): void {
+    this.fetchLen = 0;
     this.tlbR[lp] = -1;
     this.tlbW[lp] = -1;
     this.tlbRU[lp] = -1;
@@ -500,6 +506,7 @@ export class Cpu implements VCpu, MappingListener {
 
   /** Flush every TLB entry, global ones too (CR4.PGE change, A20, mapping change). */
   flushTlbAll(): void {
+    this.fetchLen = 0;
     const n = this.tlbCount;
     if (n >= TLB_LIST_MAX) {
       this.tlbR.fill(-1);
@@ -558,6 +565,7 @@ export class Cpu implements VCpu, MappingListener {
 
   /** Point {@link rdTab}/{@link wrTab} at the tables for the current CPL. */
   setCplTables(): void {
+    this.fetchLen = 0;
     if (this.cpl === 3) {
       this.rdTab = this.tlbRU;
       this.wrTab = this.tlbWU;
@@ -821,12 +829,37 @@ export class Cpu implements VCpu, MappingListener {
   /** Fetch the next instruction byte at CS:EIP. */
   fetch8(): number {
     const off = this.eip;
-    if (off >>> 0 > this.segLimit[1]! >>> 0) this.gp(0);
+    const d = (off - this.fetchEip0) >>> 0;
+    if (d < this.fetchLen) {
+      this.eip = (off + 1) | 0;
+      return this.ram[this.fetchHost + d]!;
+    }
+    return this.fetchSlow();
+  }
+
+  private fetchSlow(): number {
+    const off = this.eip;
+    const lim = this.segLimit[1]! >>> 0;
+    if (off >>> 0 > lim) this.gp(0);
     const lin = (this.segBase[1]! + off) | 0;
+    let e = this.rdTab[lin >>> 12]!;
+    if (e < 0) {
+      const phys = this.translate(lin, false, this.cpl === 3);
+      e = this.rdTab[lin >>> 12]!;
+      if (e < 0) {
+        // MMIO or unassigned: no window, every byte takes this path
+        this.eip = (off + 1) | 0;
+        return this.memory.read8(phys);
+      }
+    }
+    // a window from EIP to the end of the page or of CS, whichever comes first
+    const inPage = 0x1000 - (lin & 0xfff);
+    const toLimit = lim - (off >>> 0) + 1;
+    this.fetchEip0 = off;
+    this.fetchHost = e | (lin & 0xfff);
+    this.fetchLen = inPage < toLimit ? inPage : toLimit;
     this.eip = (off + 1) | 0;
-    const e = this.rdTab[lin >>> 12]!;
-    if (e >= 0) return this.ram[e | (lin & 0xfff)]!;
-    return this.memory.read8(this.translate(lin, false, this.cpl === 3));
+    return this.ram[this.fetchHost]!;
   }
   /** Fetch a little-endian word. */
   fetch16(): number {

@@ -17,6 +17,9 @@ const TWO32 = 4294967296;
 
 /** 2^n for any integer n, without overflowing an intermediate (exact while the result is representable). */
 export function pow2(n: number): number {
+  // beyond +-2200 the result is 0 or Infinity whatever the scale; clamping keeps huge FSCALE counts O(1)
+  if (n > 2200) n = 2200;
+  else if (n < -2200) n = -2200;
   let r = 1;
   while (n > 1000) {
     r *= 2 ** 1000;
@@ -31,6 +34,8 @@ export function pow2(n: number): number {
 
 /** x * 2^n without intermediate overflow or premature underflow (C's ldexp). */
 export function ldexp(x: number, n: number): number {
+  if (n > 2200) n = 2200;
+  else if (n < -2200) n = -2200;
   while (n > 1000) {
     x *= 2 ** 1000;
     n -= 1000;

@@ -263,8 +263,12 @@ export class X87 {
       this.set(p, a !== a ? a : b);
       return;
     }
-    if ((this.cw & 0x300) === 0) v = Math.fround(v);
     this.set(this.phys(i), v);
+  }
+
+  /** Precision control (PC=single) applies to the basic arithmetic only: add, subtract, multiply, divide, square root (SDM vol. 1, 8.1.5.2). */
+  private rounded(v: number): number {
+    return (this.cw & 0x300) === 0 ? Math.fround(v) : v;
   }
 
   /** #MF (CR0.NE=1) or FERR# (CR0.NE=0) for a pending unmasked exception, before a waiting instruction. */
@@ -467,7 +471,7 @@ export class X87 {
         break;
     }
     this.sw &= ~Sw.C1;
-    this.result(dst, r, a, b);
+    this.result(dst, this.rounded(r), a, b);
   }
 
   /** Compare and set C3/C2/C0 (FCOM family); `unordered` = FUCOM (QNaN does not raise IE). */
@@ -1186,7 +1190,7 @@ export class X87 {
         if (this.need(0, this.top)) {
           const x = this.get(0);
           this.sw &= ~Sw.C1;
-          this.result(0, Object.is(x, -0) ? -0 : Math.sqrt(x), x, 0);
+          this.result(0, Object.is(x, -0) ? -0 : this.rounded(Math.sqrt(x)), x, 0);
         }
         return;
       case 3: {
