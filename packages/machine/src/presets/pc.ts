@@ -166,9 +166,17 @@ export function createPc(options: PcOptions = {}): Pc {
  * Load a bzImage (and initrd, command line) into the PC's RAM and start the
  * CPU at the kernel's 32-bit entry, after doing what firmware would have
  * done: program the chipset and place the ACPI tables (FADT with the PIIX4
- * PM block, DSDT with \_S5 for soft-off) in the F-segment.
+ * PM block, DSDT with \_S5 for soft-off) in the F-segment. By default an xz
+ * kernel is decompressed on the host and entered past its decompression stub
+ * (`hostDecompress: false` runs the kernel's own decompressor instead).
  */
-export function bootLinux(pc: Pc, kernel: Uint8Array, initrd: Uint8Array | undefined, cmdline: string): LinuxBootResult {
+export function bootLinux(
+  pc: Pc,
+  kernel: Uint8Array,
+  initrd: Uint8Array | undefined,
+  cmdline: string,
+  options: { hostDecompress?: boolean } = {},
+): LinuxBootResult {
   firmwarePlatformInit(pc);
   const tables = buildBiosTables({ acpi: { cpus: 1, ...piix4AcpiSettings(PIIX4_PM_DEFAULTS.pmBase) }, mp: false });
   writeBiosTables(pc.machine.memory, tables);
@@ -178,6 +186,7 @@ export function bootLinux(pc: Pc, kernel: Uint8Array, initrd: Uint8Array | undef
     cmdline,
     ramSize: pc.machine.ramBytes,
     acpiRsdp: tables.rsdpAddress,
+    hostDecompress: options.hostDecompress ?? true,
   });
   applyEntryState(pc.cpu, result.entry);
   return result;
