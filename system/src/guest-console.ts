@@ -15,6 +15,9 @@ export class GuestConsole implements CharBackend {
   /** @inheritDoc */
   writeByte(byte: number): void {
     this.text += String.fromCharCode(byte);
+    // Answer a cursor position query (ESC [ 6 n) as a terminal would: busybox's
+    // line editor asks at every prompt and waits for the reply.
+    if (byte === 0x6e && this.text.endsWith('\x1b[6n')) this.type('\x1b[1;1R');
   }
   /** @inheritDoc */
   attach(receiver: CharReceiver | null): void {

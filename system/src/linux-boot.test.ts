@@ -36,7 +36,7 @@ describe.skipIf(typeof guests === 'string')('Debian Linux on the pc machine', ()
     pc = createPc({ memoryMB: 128, serial: [con], startTime: START_TIME });
     bootLinux(pc, guests.kernel, guests.initrd, 'console=ttyS0 quiet');
     con.runUntil(pc.machine, /VM-GUEST-READY uptime=[\d.]+/, 0, BOOT_BUDGET);
-    con.runUntil(pc.machine, /# $/, 0, STEP_BUDGET);
+    con.runUntil(pc.machine, /vmguest# /, 0, STEP_BUDGET);
   });
 
   afterAll(() => pc?.machine.destroy());
