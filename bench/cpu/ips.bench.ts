@@ -1,6 +1,7 @@
 // Guest instructions per second of the @vm/cpu-x86 interpreter on a fixed mix.
 // Run: cd bench && node --import tsx --conditions=source cpu/ips.bench.ts
 //
+// Rates are per second of this process's CPU time.
 // The guest runs in flat 32-bit protected mode with paging on (identity map,
 // so every access goes through the software TLB), on RAM-only memory.
 import { Cr0 } from '@vm/cpu-x86';
@@ -54,18 +55,21 @@ function measure(name: string, code: number[], seconds: number): number {
   // warm up (JIT tiers of the host engine)
   for (let i = 0; i < 20; i++) m.cpu.run(100_000);
   let n = 0;
+  // CPU time of this process, so a loaded machine distorts the figure less than wall time
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   let t = t0;
   while (t - t0 < seconds * 1000) {
     n += m.cpu.run(1_000_000);
     t = performance.now();
   }
-  const ips = n / ((t - t0) / 1000);
+  const c = process.cpuUsage(c0);
+  const ips = n / ((c.user + c.system) / 1e6);
   if (m.cpu.runState !== 0) throw new Error(`${name}: the guest stopped (run state ${m.cpu.runState})`);
   if (name === 'string') {
     // a REP instruction retires once per 4096 iterations: report guest bytes per second
     const passes = n / perPass(code);
-    const mbs = (passes * (65536 * 3)) / ((t - t0) / 1000) / 1e6;
+    const mbs = (passes * (65536 * 3)) / ((c.user + c.system) / 1e6) / 1e6;
     console.log(`${name.padEnd(8)} ${mbs.toFixed(0).padStart(7)} MB/s of REP MOVSD + STOSB + SCASB`);
     return mbs * 1e6;
   }

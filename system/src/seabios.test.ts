@@ -8,13 +8,13 @@ const skip = typeof guests === 'string' || guests.bios === null;
 if (skip) console.warn(`seabios system test skipped: ${typeof guests === 'string' ? guests : 'no bios.bin among the guests'}`);
 
 describe.skipIf(skip)("Debian's SeaBIOS on the pc machine", () => {
-  it('prints its banner, finds our chipset and reaches its boot attempt', () => {
+  it('prints its banner, finds our chipset and reaches its boot attempt', async () => {
     if (typeof guests === 'string' || guests.bios === null) return;
     const debugcon = new GuestConsole();
     const post: number[] = [];
     const pc = createPc({ memoryMB: 128, firmwareBoot: true, serial: [new GuestConsole()], debugcon, post: (c) => post.push(c) });
     loadFirmware(pc, guests.bios);
-    debugcon.runUntil(pc.machine, /No bootable device/, 0, 400_000_000);
+    await debugcon.runUntil(pc.machine, /No bootable device/, 0, 400_000_000);
     const log = debugcon.text;
     expect(log).toMatch(/^SeaBIOS \(version [^)]+\)/m);
     expect(log).toContain('Running on QEMU (i440fx)');

@@ -192,3 +192,135 @@ describe('prefix and opcode rules', () => {
     expect(m.cpu.reg8[0]).toBe(0x55);
   });
 });
+
+describe('snapshot and restore', () => {
+  it('a restored CPU continues exactly where the snapshot was taken', () => {
+    // a loop summing 1..100 into EBX in flat protected mode
+    const code = [0xb9, 100, 0, 0, 0, 0x01, 0xcb, 0x49, 0x75, 0xfb];
+    const a = flat(code);
+    a.cpu.run(51);
+    const state = a.cpu.snapshot();
+    const b = flat([]);
+    b.memory.write(0, a.memory.ram.slice(0, 0x10000));
+    b.cpu.restore(structuredClone(state));
+    const ra = run(a);
+    const rb = run(b);
+    expect(rb).toEqual(ra);
+    expect(ra.ebx).toBe(5050);
+    expect(() => b.cpu.restore({ ...state, version: 99 })).toThrow(/version/);
+  });
+});
+
+describe('run loop', () => {
+  it('requestExit from a device during OUT ends the slice at the next boundary', () => {
+    // out 0x80, al ; inc ebx (x4) ; hlt
+    const m = flat([0xe6, 0x80, 0x43, 0x43, 0x43, 0x43]);
+    m.io.register(0x80, 1, { read8: () => 0xff, write8: () => m.cpu.requestExit() }, 'exit');
+    expect(m.cpu.run(1000)).toBe(1);
+    expect(m.cpu.run(1000)).toBe(5);
+    // a request made between runs makes the next run return at once
+    const n = flat([0x43, 0x43]);
+    n.cpu.requestExit();
+    expect(n.cpu.run(1000)).toBe(0);
+    expect(n.cpu.run(1000)).toBe(3);
+  });
+});
+
+describe('32-bit addressing', () => {
+  it('ModRM/SIB forms compute the right effective address', () => {
+    // lea edx, [eax+ecx*8+0x12345678] ; lea esi, [ecx*4+0x1000] ; lea edi, [esp+0x10] ; lea ebp, [ebp+eax*2-4]
+    const m = flat([
+      0x8d, 0x94, 0xc8, 0x78, 0x56, 0x34, 0x12,
+      0x8d, 0x34, 0x8d, 0x00, 0x10, 0x00, 0x00,
+      0x8d, 0x7c, 0x24, 0x10,
+      0x8d, 0x6c, 0x45, 0xfc,
+    ]);
+    setRegs(m.cpu, { eax: 0x100, ecx: 3, ebp: 0x2000 });
+    const r = run(m);
+    expect(r.edx).toBe((0x100 + 24 + 0x12345678) >>> 0);
+    expect(r.esi).toBe(0x100c);
+    expect(r.edi).toBe(0x80010);
+    expect(r.ebp).toBe(0x2000 + 0x200 - 4);
+  });
+
+  it('EBP/ESP-based addresses default to SS, others to DS', () => {
+    // SS base 0x10000 (data), DS base 0: mov [ebp+0], eax ; mov [esp], ebx ; mov [eax], ecx
+    const m = flat([0x89, 0x45, 0x00, 0x89, 0x1c, 0x24, 0x89, 0x08]);
+    m.cpu.segBase[2] = 0x10000;
+    m.cpu.updateSegFast(2);
+    setRegs(m.cpu, { eax: 0x3000, ebx: 0xbbbb, ecx: 0xcccc, ebp: 0x100, esp: 0x200 });
+    run(m);
+    expect(m.memory.read32(0x10100)).toBe(0x3000);
+    expect(m.memory.read32(0x10200)).toBe(0xbbbb);
+    expect(m.memory.read32(0x3000)).toBe(0xcccc);
+  });
+});
+
+describe('software TLB and GuestMemory', () => {
+  it('drops cached translations on mappingChanged: watched and protected pages take the slow path', () => {
+    // mov [0x5000], eax ; (watch page 5) ; mov [0x5004], eax ; (protect page 5) ; mov [0x5008], eax ; hlt
+    const m = flat([0xa3, 0, 0x50, 0, 0, 0xa3, 4, 0x50, 0, 0, 0xa3, 8, 0x50, 0, 0]);
+    m.cpu.reg32[0] = 0x11223344;
+    const seen: [number, number][] = [];
+    m.memory.setWriteWatcher({ watchedWrite: (addr, len) => seen.push([addr, len]) });
+    m.cpu.run(1);
+    m.memory.watchWrites(5, true);
+    m.cpu.run(1);
+    m.memory.watchWrites(5, false);
+    m.memory.protectPage(5);
+    run(m);
+    expect(m.memory.read32(0x5000)).toBe(0x11223344);
+    expect(m.memory.read32(0x5004)).toBe(0x11223344);
+    expect(m.memory.read32(0x5008)).toBe(0); // ROM: the write was dropped
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen[0]![0]).toBe(0x5004);
+  });
+});
+
+describe('more 32-bit forms', () => {
+  it('MOVSX/MOVZX, CWDE/CDQ, RCL/RCR 32, SHRD, BT imm, PUSHAD/POPAD', () => {
+    const m = flat([
+      0x0f, 0xbe, 0xc3, // movsx eax, bl
+      0x0f, 0xb7, 0xcb, // movzx ecx, bx
+      0x98, 0x99, // cwde ; cdq
+      0xf9, 0xd1, 0xd6, // stc ; rcl esi, 1
+      0x0f, 0xac, 0xdf, 0x08, // shrd edi, ebx, 8
+      0x0f, 0xba, 0xe5, 0x03, // bt ebp, 3
+      0x0f, 0x92, 0xc4, // setc ah
+      0x60, 0x31, 0xc9, 0x61, // pushad ; xor ecx, ecx ; popad
+    ]);
+    setRegs(m.cpu, { ebx: 0x1234f080, esi: 0x80000001, edi: 0x11223344, ebp: 8 });
+    const r = run(m);
+    // movsx eax, bl = 0xffffff80 ; cwde keeps it; cdq -> edx = 0xffffffff ; setc ah (bit 3 of 8 set) -> ah=1
+    expect(r.eax).toBe(0xffff0180);
+    expect(r.edx).toBe(0xffffffff);
+    expect(r.ecx).toBe(0xf080);
+    expect(r.esi).toBe(0x00000003); // rcl with CF=1: 0x80000001 -> 0x00000003, CF=1
+    expect(r.edi).toBe(0x80112233);
+    expect(r.esp).toBe(0x80000);
+  });
+
+  it('string instructions with DF=1, 16-bit addressing in 32-bit code, and LSS', () => {
+    // std ; mov esi, 0x3003 ; mov edi, 0x4003 ; mov ecx, 4 ; rep movsb ; cld
+    // a16 rep stosb with cx=2 di=0xffff (wraps to 0x0000 within 64 KiB)
+    // lss esp, [0x6000]
+    const m = flat([0xfd, 0xbe, 3, 0x30, 0, 0, 0xbf, 3, 0x40, 0, 0, 0xb9, 4, 0, 0, 0, 0xf3, 0xa4, 0xfc,
+      0xbf, 0xff, 0xff, 0, 0, 0xb9, 2, 0, 0, 0, 0xb0, 0x5a, 0x67, 0xf3, 0xaa,
+      0x0f, 0xb2, 0x25, 0, 0x60, 0, 0]);
+    m.memory.write32(0x3000, 0x44332211);
+    m.memory.write32(0x6000, 0x7000);
+    m.memory.write16(0x6004, 0x10);
+    // a GDT with a flat data descriptor at 0x10 for the LSS
+    m.cpu.gdtBase = 0x8000;
+    m.cpu.gdtLimit = 0x17;
+    m.memory.write32(0x8010, 0x0000ffff);
+    m.memory.write32(0x8014, 0x00cf9300);
+    const r = run(m);
+    expect(m.memory.read32(0x4000)).toBe(0x44332211);
+    expect(r.esi).toBe(0x2fff);
+    expect(m.memory.read8(0xffff)).toBe(0x5a);
+    expect(m.memory.read8(0x0000)).toBe(0x5a);
+    expect(r.edi).toBe(0x1); // DI wrapped within 16 bits, upper EDI bits kept (0)
+    expect(r.esp).toBe(0x7000);
+  });
+});

@@ -18,6 +18,8 @@ import { FAULT } from './fault.js';
 import type { FpuUnit } from './fpu-hook.js';
 import { DECODE, OPS, D_MODRM, D_MODRM_REG, D_IMM_MASK, D_IB, D_IW, D_IV, D_IVW, D_ENTER, D_FAR, D_MOFFS, D_GRP3, lockAllowed } from './ops/table.js';
 import { deliverProtected, loadSegment } from './protected.js';
+import { CPU_STATE_NAME, CPU_STATE_VERSION, restoreCpu, snapshotCpu } from './snapshot.js';
+import type { DeviceState, Snapshotable } from '@vm/bus';
 
 /** Options of a {@link Cpu}. */
 export interface CpuOptions {
@@ -34,7 +36,11 @@ export interface CpuOptions {
 }
 
 const PAGES = 1 << 20;
-const TLB_LIST_MAX = 8192;
+/** Nonzero for prefix bytes. */
+const PREFIX = new Uint8Array(256);
+for (const p of [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]) PREFIX[p] = 1;
+// Pages a flush can clear one by one; beyond this (256 MiB of mappings) a flush clears the whole tables.
+const TLB_LIST_MAX = 65536;
 class CpuIrqLine implements IrqLine {
   constructor(
     private readonly cpu: Cpu,
@@ -67,7 +73,11 @@ class CpuIrqLine implements IrqLine {
  * for EFLAGS (the arithmetic flags are computed lazily) and
  * {@link loadSegment}-style setters for segment registers.
  */
-export class Cpu implements VCpu, MappingListener {
+export class Cpu implements VCpu, MappingListener, Snapshotable {
+  /** @inheritDoc */
+  readonly stateName = CPU_STATE_NAME;
+  /** @inheritDoc */
+  readonly stateVersion = CPU_STATE_VERSION;
   /** @inheritDoc */
   readonly intr: IrqLine;
   /** @inheritDoc */
@@ -108,7 +118,7 @@ export class Cpu implements VCpu, MappingListener {
 
   /** Segment selectors (ES CS SS DS FS GS LDTR TR). */
   readonly segSel = new Int32Array(8);
-  /** Segment base addresses. */
+  /** Segment base addresses (after writing CS directly, call {@link invalidateFetch}). */
   readonly segBase = new Int32Array(8);
   /** Segment limits (byte granular, unsigned in an int). */
   readonly segLimit = new Int32Array(8);
@@ -165,6 +175,10 @@ export class Cpu implements VCpu, MappingListener {
   readonly tlbRU = new Int32Array(PAGES).fill(-1);
   /** User-mode write TLB. */
   readonly tlbWU = new Int32Array(PAGES).fill(-1);
+  /** An always-empty table: the current tables while alignment checking is on (every access takes the slow path). */
+  private readonly tlbMiss = new Int32Array(PAGES).fill(-1);
+  /** Alignment checking is active: CR0.AM, EFLAGS.AC and CPL 3 (SDM vol. 3, 6.15 #AC). */
+  acActive = false;
   /** The read table for the current CPL. */
   rdTab: Int32Array;
   /** The write table for the current CPL. */
@@ -229,6 +243,12 @@ export class Cpu implements VCpu, MappingListener {
   pendingError = -1;
   /** Set by an instruction to end the current slice after it retires (mode switch, HLT). */
   breakLoop = false;
+  /** DR7 enables at least one instruction breakpoint (recomputed on DR7 writes). */
+  bpExec = false;
+  /** DR0-3 that are enabled data breakpoints (bit i = DRi), see {@link setDr7}. */
+  bpDataMask = 0;
+  /** Data breakpoints hit by the current instruction (DR6 B0-B3 bits), delivered as a trap. */
+  bpHit = 0;
   /** Why the CPU shut down (triple fault), for diagnostics. */
   shutdownReason = '';
 
@@ -272,6 +292,9 @@ export class Cpu implements VCpu, MappingListener {
     this.dr.fill(0);
     this.dr[6] = 0xffff0ff0 | 0;
     this.dr[7] = 0x400;
+    this.bpExec = false;
+    this.bpDataMask = 0;
+    this.bpHit = 0;
     this.gdtBase = 0;
     this.gdtLimit = 0xffff;
     this.idtBase = 0;
@@ -323,6 +346,11 @@ export class Cpu implements VCpu, MappingListener {
     if (seg === 2) this.ssB = (ar & Ar.DB) !== 0 && (this.cr0 & Cr0.PE) !== 0 && (this.flags & Flag.VM) === 0 ? 1 : 0;
   }
 
+  /** Forget the code-fetch window (CS base or the code mapping changed). */
+  invalidateFetch(): void {
+    this.fetchLen = 0;
+  }
+
   /** True in protected mode outside virtual-8086 mode. */
   isProtected(): boolean {
     return (this.cr0 & Cr0.PE) !== 0 && (this.flags & Flag.VM) === 0;
@@ -342,6 +370,7 @@ export class Cpu implements VCpu, MappingListener {
     const old = this.flags;
     this.flags = (v & 0x3f7fd5) | 2;
     if (((old ^ this.flags) & Flag.VM) !== 0) this.modeChanged();
+    else if (((old ^ this.flags) & Flag.AC) !== 0) this.setCplTables();
   }
 
   private materialize(): void {
@@ -449,13 +478,20 @@ export class Cpu implements VCpu, MappingListener {
 
   /** Set the arithmetic flags in `mask` to `bits` (eagerly computed ops: shifts, multiply, BCD). */
   setArith(mask: number, bits: number): void {
+    if (mask === ARITH_FLAGS) {
+      // every lazy flag is replaced: no need to compute the old ones
+      this.lzOp = 0;
+      this.flags = (this.flags & ~ARITH_FLAGS) | (bits & ARITH_FLAGS);
+      return;
+    }
     if (this.lzOp !== 0) this.materialize();
     this.flags = (this.flags & ~mask) | (bits & mask);
   }
 
   /** Record a lazily flagged result. Values are masked to `size` bits by the caller. */
   lazy(op: number, size: number, dst: number, src: number, res: number): void {
-    if ((op === LazyOp.INC || op === LazyOp.DEC) && this.lzOp !== 0) this.materialize();
+    // INC/DEC keep CF: only CF of the previous operation is needed (the rest is replaced)
+    if ((op === LazyOp.INC || op === LazyOp.DEC) && this.lzOp !== 0) this.flags = (this.flags & ~Flag.CF) | this.cf();
     this.lzOp = op;
     this.lzSize = size;
     this.lzDst = dst;
@@ -566,7 +602,11 @@ export class Cpu implements VCpu, MappingListener {
   /** Point {@link rdTab}/{@link wrTab} at the tables for the current CPL. */
   setCplTables(): void {
     this.fetchLen = 0;
-    if (this.cpl === 3) {
+    this.acActive = this.cpl === 3 && (this.cr0 & Cr0.AM) !== 0 && (this.flags & Flag.AC) !== 0;
+    if (this.acActive) {
+      this.rdTab = this.tlbMiss;
+      this.wrTab = this.tlbMiss;
+    } else if (this.cpl === 3) {
       this.rdTab = this.tlbRU;
       this.wrTab = this.tlbWU;
     } else {
@@ -605,8 +645,10 @@ export class Cpu implements VCpu, MappingListener {
       this.tlbR[lp] = r;
       this.tlbRU[lp] = r;
       this.listPage(lp, phys, false);
+      if (this.bpDataMask !== 0) this.keepSlowIfBreakpoint(lp);
       return phys;
     }
+    if ((this.cr4 & Cr4.PAE) !== 0) return this.translatePae(lin, write, user);
     const mem = this.memory;
     const pdeAddr = ((this.cr3 & ~0xfff) + ((lin >>> 22) << 2)) & this.a20Mask;
     const pde = mem.read32(pdeAddr) | 0;
@@ -649,6 +691,124 @@ export class Cpu implements VCpu, MappingListener {
     this.tlbR[lp] = r;
     if (userOk) this.tlbRU[lp] = r;
     this.listPage(lp, phys, global);
+    if (this.bpDataMask !== 0) this.keepSlowIfBreakpoint(lp);
+    return phys | (lin & 0xfff);
+  }
+
+  /**
+   * Write DR7: recompute which breakpoints are armed. Pages holding a data
+   * breakpoint are kept out of the TLB so every access to them takes the slow
+   * path, where {@link checkDataBp} matches it (no cost elsewhere).
+   */
+  setDr7(v: number): void {
+    this.dr[7] = v;
+    let exec = false;
+    let data = 0;
+    for (let i = 0; i < 4; i++) {
+      if (((v >> (i * 2)) & 3) === 0) continue;
+      const rw = (v >>> (16 + i * 4)) & 3;
+      if (rw === 0) exec = true;
+      else if (rw === 1 || rw === 3) data |= 1 << i;
+    }
+    this.bpExec = exec;
+    this.bpDataMask = data;
+    this.flushTlbAll();
+  }
+
+  private keepSlowIfBreakpoint(lp: number): void {
+    for (let i = 0; i < 4; i++) {
+      if ((this.bpDataMask & (1 << i)) !== 0 && this.dr[i]! >>> 12 === lp) {
+        this.tlbR[lp] = this.tlbW[lp] = this.tlbRU[lp] = this.tlbWU[lp] = -1;
+        this.fetchLen = 0;
+        return;
+      }
+    }
+  }
+
+  /** Record data breakpoints (DR0-3, R/W 01 or 11) matched by an access of `len` bytes at `lin`. */
+  checkDataBp(lin: number, len: number, write: boolean): void {
+    const dr7 = this.dr[7]!;
+    for (let i = 0; i < 4; i++) {
+      if ((this.bpDataMask & (1 << i)) === 0) continue;
+      const rw = (dr7 >>> (16 + i * 4)) & 3;
+      if (rw === 1 && !write) continue;
+      const lenCode = (dr7 >>> (18 + i * 4)) & 3;
+      const size = lenCode === 0 ? 1 : lenCode === 1 ? 2 : lenCode === 3 ? 4 : 8;
+      const a = (this.dr[i]! & ~(size - 1)) >>> 0;
+      const s = lin >>> 0;
+      if (s < a + size && a < s + len) this.bpHit |= 1 << i;
+    }
+  }
+
+  /** PDPTE registers (low dwords; PAE paging), loaded from CR3 by {@link loadPdptes}. */
+  readonly pdpte = new Int32Array(4);
+
+  /**
+   * Load the four PDPTEs from the table CR3 points at (on MOV CR3, and when
+   * paging with PAE is turned on). Raises #GP(0) for reserved bits set in a
+   * present entry (SDM vol. 3, 4.4.1).
+   */
+  loadPdptes(): void {
+    const base = (this.cr3 & ~0x1f) & this.a20Mask;
+    for (let i = 0; i < 4; i++) {
+      const lo = this.memory.read32((base + i * 8) & this.a20Mask) | 0;
+      const hi = this.memory.read32((base + i * 8 + 4) & this.a20Mask) | 0;
+      if ((lo & 1) !== 0 && ((lo & 0x1e6) !== 0 || (hi & ~0xf) !== 0)) this.gp(0);
+      this.pdpte[i] = lo;
+    }
+  }
+
+  /**
+   * The PAE page walk (SDM vol. 3, 4.4): PDPTE -> PDE (2 MiB page with PS) ->
+   * PTE, 8-byte entries. Physical addresses above 4 GiB cannot exist in this
+   * machine's 32-bit guest-physical space: their upper bits are dropped.
+   */
+  private translatePae(lin: number, write: boolean, user: boolean): number {
+    const mem = this.memory;
+    const lp = lin >>> 12;
+    const wp = (this.cr0 & Cr0.WP) !== 0;
+    const pdpte = this.pdpte[lin >>> 30]!;
+    if ((pdpte & 1) === 0) this.pageFault(lin, 0, write, user);
+    const pdeAddr = ((pdpte & ~0xfff) + (((lin >>> 21) & 0x1ff) << 3)) & this.a20Mask;
+    const pde = mem.read32(pdeAddr) | 0;
+    if ((pde & 1) === 0) this.pageFault(lin, 0, write, user);
+    let phys: number;
+    let writable: boolean;
+    let userOk: boolean;
+    let global: boolean;
+    if ((pde & 0x80) !== 0) {
+      userOk = (pde & 4) !== 0;
+      writable = (pde & 2) !== 0;
+      if ((user && (!userOk || (write && !writable))) || (!user && write && !writable && wp)) this.pageFault(lin, 1, write, user);
+      const want = write ? 0x60 : 0x20;
+      if ((pde & want) !== want) mem.write32(pdeAddr, (pde | want) >>> 0);
+      phys = ((pde & 0xffe00000) | (lin & 0x1ff000)) & this.a20Mask;
+      global = (pde & 0x100) !== 0 && (this.cr4 & Cr4.PGE) !== 0;
+      writable = writable && (write || (pde & 0x40) !== 0);
+    } else {
+      const pteAddr = ((pde & ~0xfff) + (((lin >>> 12) & 0x1ff) << 3)) & this.a20Mask;
+      const pte = mem.read32(pteAddr) | 0;
+      if ((pte & 1) === 0) this.pageFault(lin, 0, write, user);
+      userOk = (pde & pte & 4) !== 0;
+      writable = (pde & pte & 2) !== 0;
+      if ((user && (!userOk || (write && !writable))) || (!user && write && !writable && wp)) this.pageFault(lin, 1, write, user);
+      if ((pde & 0x20) === 0) mem.write32(pdeAddr, (pde | 0x20) >>> 0);
+      const want = write ? 0x60 : 0x20;
+      if ((pte & want) !== want) mem.write32(pteAddr, (pte | want) >>> 0);
+      phys = (pte & ~0xfff) & this.a20Mask;
+      global = (pte & 0x100) !== 0 && (this.cr4 & Cr4.PGE) !== 0;
+      writable = writable && (write || (pte & 0x40) !== 0);
+    }
+    const r = mem.translateRead(phys);
+    this.tlbR[lp] = r;
+    if (userOk) this.tlbRU[lp] = r;
+    if (write) {
+      const w = mem.translateWrite(phys);
+      if (writable || !wp) this.tlbW[lp] = w;
+      if (userOk && writable) this.tlbWU[lp] = w;
+    }
+    this.listPage(lp, phys, global);
+    if (this.bpDataMask !== 0) this.keepSlowIfBreakpoint(lp);
     return phys | (lin & 0xfff);
   }
 
@@ -663,6 +823,7 @@ export class Cpu implements VCpu, MappingListener {
   readLin8(lin: number): number {
     const e = this.rdTab[lin >>> 12]!;
     if (e >= 0) return this.ram[e | (lin & 0xfff)]!;
+    if (this.bpDataMask !== 0) this.checkDataBp(lin, 1, false);
     return this.memory.read8(this.translate(lin, false, this.cpl === 3));
   }
   /** Read a word at linear `lin`. */
@@ -672,6 +833,7 @@ export class Cpu implements VCpu, MappingListener {
       const a = e | (lin & 0xfff);
       return this.ram[a]! | (this.ram[a + 1]! << 8);
     }
+    if (this.acActive && (lin & 1) !== 0) this.raise(Vec.AC, 0);
     return this.readLin8(lin) | (this.readLin8((lin + 1) | 0) << 8);
   }
   /** Read a dword at linear `lin` (signed int result). */
@@ -682,7 +844,11 @@ export class Cpu implements VCpu, MappingListener {
       const m = this.ram;
       return m[a]! | (m[a + 1]! << 8) | (m[a + 2]! << 16) | (m[a + 3]! << 24);
     }
-    if ((lin & 0xfff) <= 0xffc) return this.memory.read32(this.translate(lin, false, this.cpl === 3)) | 0;
+    if (this.acActive && (lin & 3) !== 0) this.raise(Vec.AC, 0);
+    if ((lin & 0xfff) <= 0xffc) {
+      if (this.bpDataMask !== 0) this.checkDataBp(lin, 4, false);
+      return this.memory.read32(this.translate(lin, false, this.cpl === 3)) | 0;
+    }
     return this.readLin16(lin) | (this.readLin16((lin + 2) | 0) << 16);
   }
   /** Write a byte at linear `lin`. */
@@ -692,6 +858,7 @@ export class Cpu implements VCpu, MappingListener {
       this.ram[e | (lin & 0xfff)] = v;
       return;
     }
+    if (this.bpDataMask !== 0) this.checkDataBp(lin, 1, true);
     this.memory.write8(this.translate(lin, true, this.cpl === 3), v & 0xff);
   }
   /** Write a word at linear `lin`. */
@@ -721,6 +888,8 @@ export class Cpu implements VCpu, MappingListener {
   }
   private writeSlow(lin: number, v: number, len: number): void {
     const user = this.cpl === 3;
+    if (this.acActive && (lin & (len - 1)) !== 0) this.raise(Vec.AC, 0);
+    if (this.bpDataMask !== 0) this.checkDataBp(lin, len, true);
     const p0 = this.translate(lin, true, user);
     if (((lin & 0xfff) + len) <= 0x1000) {
       if (len === 2) this.memory.write16(p0, v & 0xffff);
@@ -842,10 +1011,12 @@ export class Cpu implements VCpu, MappingListener {
     const lim = this.segLimit[1]! >>> 0;
     if (off >>> 0 > lim) this.gp(0);
     const lin = (this.segBase[1]! + off) | 0;
-    let e = this.rdTab[lin >>> 12]!;
+    // code fetches are never alignment-checked: use the real table even while #AC is on
+    const tab = this.cpl === 3 ? this.tlbRU : this.tlbR;
+    let e = tab[lin >>> 12]!;
     if (e < 0) {
       const phys = this.translate(lin, false, this.cpl === 3);
-      e = this.rdTab[lin >>> 12]!;
+      e = tab[lin >>> 12]!;
       if (e < 0) {
         // MMIO or unassigned: no window, every byte takes this path
         this.eip = (off + 1) | 0;
@@ -863,10 +1034,25 @@ export class Cpu implements VCpu, MappingListener {
   }
   /** Fetch a little-endian word. */
   fetch16(): number {
+    const off = this.eip;
+    const d = (off - this.fetchEip0) >>> 0;
+    if (d + 1 < this.fetchLen) {
+      this.eip = (off + 2) | 0;
+      const a = this.fetchHost + d;
+      return this.ram[a]! | (this.ram[a + 1]! << 8);
+    }
     return this.fetch8() | (this.fetch8() << 8);
   }
   /** Fetch a little-endian dword (signed result). */
   fetch32(): number {
+    const off = this.eip;
+    const d = (off - this.fetchEip0) >>> 0;
+    if (d + 3 < this.fetchLen) {
+      this.eip = (off + 4) | 0;
+      const a = this.fetchHost + d;
+      const m = this.ram;
+      return m[a]! | (m[a + 1]! << 8) | (m[a + 2]! << 16) | (m[a + 3]! << 24);
+    }
     return this.fetch16() | (this.fetch16() << 16);
   }
 
@@ -1063,26 +1249,26 @@ export class Cpu implements VCpu, MappingListener {
     this.rep = 0;
     this.lockPfx = 0;
     this.simdPrefix = 0;
-    let b: number;
-    for (;;) {
-      b = this.fetch8();
+    let b = this.fetch8();
+    while (PREFIX[b] !== 0) {
       switch (b) {
-        case 0x26: this.segOvr = 0; continue;
-        case 0x2e: this.segOvr = 1; continue;
-        case 0x36: this.segOvr = 2; continue;
-        case 0x3e: this.segOvr = 3; continue;
-        case 0x64: this.segOvr = 4; continue;
-        case 0x65: this.segOvr = 5; continue;
-        case 0x66: this.os32 = d ^ 1; this.simdPrefix = 0x66; continue;
-        case 0x67: this.as32 = d ^ 1; continue;
-        case 0xf0: this.lockPfx = 1; continue;
-        case 0xf2: this.rep = 0xf2; this.simdPrefix = 0xf2; continue;
-        case 0xf3: this.rep = 0xf3; this.simdPrefix = 0xf3; continue;
+        case 0x26: this.segOvr = 0; break;
+        case 0x2e: this.segOvr = 1; break;
+        case 0x36: this.segOvr = 2; break;
+        case 0x3e: this.segOvr = 3; break;
+        case 0x64: this.segOvr = 4; break;
+        case 0x65: this.segOvr = 5; break;
+        case 0x66: this.os32 = d ^ 1; this.simdPrefix = 0x66; break;
+        case 0x67: this.as32 = d ^ 1; break;
+        case 0xf0: this.lockPfx = 1; break;
+        case 0xf2: this.rep = 0xf2; this.simdPrefix = 0xf2; break;
+        default: this.rep = 0xf3; this.simdPrefix = 0xf3; break;
       }
-      break;
+      // more than 14 prefixes cannot form a legal instruction (15-byte limit)
+      if (((this.eip - this.opStart) | 0) > 14) this.gp(0);
+      b = this.fetch8();
     }
     if (b === 0x0f) b = 0x100 | this.fetch8();
-    if (((this.eip - this.opStart) | 0) > 15) this.gp(0);
     this.opcode = b;
     const attr = DECODE[b]!;
     this.modrm = -1;
@@ -1128,8 +1314,12 @@ export class Cpu implements VCpu, MappingListener {
     // delivered events (faults, interrupts) use budget too, so a guest that
     // faults on every instruction still returns control to the host
     let events = 0;
-    this.exitRequested = false;
-    while (n + events < budget && !this.exitRequested) {
+    while (n + events < budget) {
+      if (this.exitRequested) {
+        // requested before or during this call: return now, and only once
+        this.exitRequested = false;
+        break;
+      }
       if (this.runState !== 0) {
         if (this.runState === 2) break;
         // halted: wake on NMI or an unmasked INTR
@@ -1181,16 +1371,21 @@ export class Cpu implements VCpu, MappingListener {
         this.opStart = this.eip;
         this.espStart = this.reg32[4]!;
         const tf = this.flags & Flag.TF;
+        if (this.bpExec || (this.flags & Flag.RF) !== 0) this.checkExecBreakpoints();
         this.decode();
         OPS[this.opcode]!(this);
         n++;
-        if (tf !== 0) {
-          this.dr[6] |= 0x4000;
+        if ((tf | this.bpHit) !== 0) {
+          // a trap: the instruction is done, a fault while delivering it must not re-run it
+          this.opStart = this.eip;
+          this.espStart = this.reg32[4]!;
+          this.dr[6] = (this.dr[6]! & ~0xf) | this.bpHit | (tf !== 0 ? 0x4000 : 0);
+          this.bpHit = 0;
           this.deliverEvent(Vec.DB, -1, 2);
           break;
         }
         // leave the loop only when checkEvents has something to do
-        if (this.breakLoop || this.shadow || this.nmiPending || (this.intrLevel && (this.flags & Flag.IF) !== 0)) {
+        if (this.breakLoop || this.exitRequested || this.shadow || this.nmiPending || (this.intrLevel && (this.flags & Flag.IF) !== 0)) {
           this.breakLoop = false;
           break;
         }
@@ -1199,11 +1394,36 @@ export class Cpu implements VCpu, MappingListener {
       if (e !== FAULT) throw e;
       this.eip = this.opStart;
       this.reg32[4] = this.espStart;
+      this.bpHit = 0;
       this.deliverEvent(this.pendingVector, this.pendingError, 0);
       // negative: n instructions retired, then a fault was delivered
       return -n - 1;
     }
     return n;
+  }
+
+  /**
+   * Instruction breakpoints (DR0-3 with R/W = 00, SDM vol. 3, 17.2): a fault
+   * before the instruction unless EFLAGS.RF says it already faulted once.
+   */
+  private checkExecBreakpoints(): void {
+    if ((this.flags & Flag.RF) !== 0) {
+      // RF lets exactly one instruction pass; it is cleared as that instruction starts
+      this.flags &= ~Flag.RF;
+      return;
+    }
+    if (!this.bpExec) return;
+    const dr7 = this.dr[7]!;
+    const lin = (this.segBase[1]! + this.eip) | 0;
+    let hit = 0;
+    for (let i = 0; i < 4; i++) {
+      if (((dr7 >> (i * 2)) & 3) === 0 || ((dr7 >>> (16 + i * 4)) & 3) !== 0) continue;
+      if (this.dr[i] === lin) hit |= 1 << i;
+    }
+    if (hit !== 0) {
+      this.dr[6] = (this.dr[6]! & ~0xf) | hit;
+      this.raise(Vec.DB);
+    }
   }
 
   /**
@@ -1281,6 +1501,16 @@ export class Cpu implements VCpu, MappingListener {
     for (let s = 0; s < 8; s++) this.updateSegFast(s);
     this.setCplTables();
     this.breakLoop = true;
+  }
+
+  /** @inheritDoc */
+  snapshot(): DeviceState {
+    return snapshotCpu(this);
+  }
+
+  /** @inheritDoc */
+  restore(state: DeviceState): void {
+    restoreCpu(this, state);
   }
 
   /** The time-stamp counter value derived from the platform clock. */

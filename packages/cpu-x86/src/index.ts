@@ -20,3 +20,4 @@ export { INTEGER_CPUID_EDX } from './ops/system.js';
 export { loadSegment, loadSegmentRaw } from './protected.js';
 export * from './fpu/index.js';
 export * from './simd/index.js';
+export { CPU_STATE_NAME, CPU_STATE_VERSION } from './snapshot.js';

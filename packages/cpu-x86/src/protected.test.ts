@@ -417,3 +417,250 @@ describe('more protected-mode mechanisms', () => {
     expect(m.memory.read16(0x30000 + 0xfff0 - 6)).toBe(0x102);
   });
 });
+
+describe('segmentation details', () => {
+  it('real mode -> protected mode by code: LGDT, MOV CR0, far JMP, data loads', () => {
+    const m = createTestMachine({ ramSize: 0x400000 });
+    seg(m, 0x08, 0, 0xfffff, 0xc09b);
+    seg(m, 0x10, 0, 0xfffff, 0xc093);
+    // GDTR image at 0x0F00: limit 0x17, base GDT
+    m.memory.write16(0x0f00, 0x17);
+    m.memory.write32(0x0f02, GDT);
+    const cpu = m.cpu;
+    for (const s of [0, 1, 2, 3]) cpu.setRealSegmentCache(s, 0, 0, 0xffff, s === 1 ? 0x9b : 0x93);
+    cpu.eip = 0x7c00;
+    // lgdt [0x0f00]; mov eax,cr0; or al,1; mov cr0,eax; jmp dword 0x08:0x7c20
+    loadBytes(m.memory, 0x7c00, [0x0f, 0x01, 0x16, 0x00, 0x0f, 0x0f, 0x20, 0xc0, 0x0c, 0x01, 0x0f, 0x22, 0xc0,
+      0x66, 0xea, 0x20, 0x7c, 0, 0, 0x08, 0]);
+    // 32-bit: mov ax,0x10; mov ds,ax; mov ss,ax; mov esp,0x90000; mov dword [0x200000], 0xfeedbeef; hlt
+    loadBytes(m.memory, 0x7c20, [0x66, 0xb8, 0x10, 0x00, 0x8e, 0xd8, 0x8e, 0xd0, 0xbc, 0, 0, 9, 0,
+      0xc7, 0x05, 0, 0, 0x20, 0, 0xef, 0xbe, 0xed, 0xfe, 0xf4]);
+    runUntilHalt(cpu, 100);
+    expect(m.shutdowns).toEqual([]);
+    expect(cpu.csD).toBe(1);
+    expect(cpu.ssB).toBe(1);
+    expect(r32(m, 0x200000)).toBe(0xfeedbeef);
+    // the accessed bit was set in the data descriptor
+    expect(r32(m, GDT + 0x14) & 0x100).toBe(0x100);
+  });
+
+  it('a trap gate keeps IF; MOV SS inhibits interrupts for one instruction', () => {
+    const m = setup([0xfb, 0x90, 0xcd, 0x60]);
+    gate(m, 0x60, 0x08, HANDLERS + 0x60 * 16, 0xf, 0);
+    runUntilHalt(m.cpu, 100);
+    expect(vectorHit(m.cpu)).toBe(0x60);
+    expect(m.cpu.getFlags() & Flag.IF).toBe(Flag.IF);
+
+    // mov ss, ax ; inc ebx ; hlt  with an NMI arriving right after MOV SS: it is taken after INC
+    const n = setup([0x66, 0xb8, 0x10, 0x00, 0x8e, 0xd0, 0x43, 0xf4]);
+    n.cpu.run(2); // mov ax; mov ss
+    n.cpu.nmi.pulse();
+    n.cpu.run(1); // inc ebx runs in the shadow
+    expect(n.cpu.reg32[3]).toBe(1);
+    expect(n.cpu.eip >>> 0).toBe(CODE + 7);
+    n.cpu.run(1);
+    runUntilHalt(n.cpu, 10);
+    expect(vectorHit(n.cpu)).toBe(2);
+  });
+
+  it('expand-down data segments fault below the limit', () => {
+    // GDT 0x40: expand-down RW data, limit 0x0fff, base 0x100000 (valid offsets 0x1000..0xffffffff)
+    // mov ax,0x40; mov es,ax; mov [es:0x2000], eax (ok); mov [es:0x0800], eax (#GP)
+    const m = setup([0x66, 0xb8, 0x40, 0x00, 0x8e, 0xc0, 0x26, 0xa3, 0x00, 0x20, 0, 0, 0x26, 0xa3, 0x00, 0x08, 0, 0]);
+    seg(m, 0x40, 0x100000, 0x0fff, 0x4097);
+    m.cpu.reg32[0] = 0x1234;
+    runUntilHalt(m.cpu, 100);
+    expect(r32(m, 0x102000)).toBe(0x40); // EAX after mov ax, 0x40
+    expect(vectorHit(m.cpu)).toBe(13);
+    expect(r32(m, STACK0 - 16)).toBe(0); // error code
+    expect(r32(m, STACK0 - 12)).toBe(CODE + 12);
+  });
+
+  it('LLDT, LDT selectors, LAR/LSL/VERR/VERW, SGDT', () => {
+    // GDT 0x48: LDT at 0x7000 with one data descriptor (selector 0x04|4 = 0x0c? index 1 -> 0x0c)
+    const code = [
+      0x66, 0xb8, 0x48, 0x00, 0x0f, 0x00, 0xd0, // mov ax,0x48; lldt ax
+      0x66, 0xb8, 0x0f, 0x00, 0x8e, 0xe0, // mov ax,0x0f (LDT index 1, RPL 3); mov fs,ax
+      0x64, 0x8b, 0x1d, 0x10, 0, 0, 0, // mov ebx,[fs:0x10]
+      0x0f, 0x02, 0xc8, // lar ecx, eax
+      0x0f, 0x03, 0xd0, // lsl edx, eax
+      0x0f, 0x00, 0xe0, // verr ax
+      0x0f, 0x01, 0x05, 0x00, 0x60, 0, 0, // sgdt [0x6000]
+      0xf4,
+    ];
+    const m = setup(code);
+    seg(m, 0x48, 0x7000, 0x0f, 0x0082);
+    // LDT entry 1: DPL 3 RW data, base 0x50000, limit 0x1ffff (byte granular)
+    m.memory.write32(0x7008, 0x0000ffff);
+    m.memory.write32(0x700c, 0x0001f205);
+    w32(m, 0x50010, 0xcafe);
+    runUntilHalt(m.cpu, 100);
+    const cpu = m.cpu;
+    expect(m.shutdowns).toEqual([]);
+    expect(cpu.segSel[6]).toBe(0x48);
+    expect(cpu.reg32[3]).toBe(0xcafe);
+    expect(cpu.reg32[1]! >>> 0).toBe(0x00f300); // access rights (accessed: FS was loaded from it)
+    expect(cpu.reg32[2]).toBe(0x1ffff);
+    expect(cpu.getFlags() & Flag.ZF).toBe(Flag.ZF);
+    expect(m.memory.read16(0x6000)).toBe(0xff);
+    expect(r32(m, 0x6002)).toBe(GDT);
+  });
+
+  it('a 16-bit TSS task switch loads the 16-bit state', () => {
+    // GDT 0x50: 16-bit TSS at 0x6800 ; 0x58: 16-bit code (base 0x20000) ; jmp far 0x50:0
+    const m = setup([0xea, 0, 0, 0, 0, 0x50, 0]);
+    seg(m, 0x50, 0x6800, 0x2b, 0x0081);
+    seg(m, 0x58, CODE, 0xffff, 0x009b);
+    const t = 0x6800;
+    m.memory.write16(t + 0x0e, 0x0400); // IP
+    m.memory.write16(t + 0x10, 0x0002); // FLAGS
+    m.memory.write16(t + 0x12, 0x1111); // AX
+    m.memory.write16(t + 0x1a, 0xfff0); // SP
+    m.memory.write16(t + 0x22, 0x10); // ES
+    m.memory.write16(t + 0x24, 0x58); // CS
+    m.memory.write16(t + 0x26, 0x10); // SS
+    m.memory.write16(t + 0x28, 0x10); // DS
+    loadBytes(m.memory, CODE + 0x400, [0x40, 0xf4]); // inc ax ; hlt
+    runUntilHalt(m.cpu, 100);
+    const cpu = m.cpu;
+    expect(m.shutdowns).toEqual([]);
+    expect(cpu.segSel[7]).toBe(0x50);
+    expect(cpu.csD).toBe(0);
+    expect(cpu.eip).toBe(0x402);
+    expect(cpu.reg16[0]).toBe(0x1112);
+    // the outgoing 32-bit TSS got the EIP after the JMP
+    expect(r32(m, TSS + 0x20)).toBe(CODE + 7);
+  });
+});
+
+describe('debug registers', () => {
+  it('an instruction breakpoint faults before the instruction; RF lets it run once', () => {
+    // mov eax, CODE+0x40 ; mov dr0, eax ; mov eax, 1 (L0, execute) ; mov dr7, eax ; jmp CODE+0x40
+    const d = (v: number): number[] => [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff];
+    const m = setup([0xb8, ...d(CODE + 0x40), 0x0f, 0x23, 0xc0, 0xb8, 1, 0, 0, 0, 0x0f, 0x23, 0xf8, 0xe9, ...d(0x40 - 21)]);
+    loadBytes(m.memory, CODE + 0x40, [0x43, 0xf4]); // inc ebx ; hlt
+    // #DB handler: or dword [esp+8], 0x10000 (RF) ; iretd
+    loadBytes(m.memory, HANDLERS + 16, [0x81, 0x4c, 0x24, 0x08, 0, 0, 1, 0, 0xcf]);
+    runUntilHalt(m.cpu, 100);
+    const cpu = m.cpu;
+    expect(cpu.eip >>> 0).toBe(CODE + 0x42);
+    expect(cpu.reg32[3]).toBe(1); // INC ran exactly once
+    expect(cpu.dr[6]! & 0xf).toBe(1);
+  });
+});
+
+describe('PAE paging', () => {
+  it('walks PDPTE -> PDE -> PTE with 8-byte entries, 2 MiB pages, and reports #PF', () => {
+    // enable PAE + paging from code: mov eax, PDPT; mov cr3, eax; mov eax, cr4; or al, 0x20; mov cr4, eax;
+    // mov eax, cr0; or eax, 0x80000000; mov cr0, eax; mov ecx, [0x40001234] (2 MiB page -> 0x1234); mov ebx, [0x00601000] (#PF)
+    const d = (v: number): number[] => [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff];
+    const PDPT = 0x100000;
+    const PD0 = 0x101000;
+    const PD1 = 0x102000;
+    const PT = 0x103000;
+    const m = setup([
+      0xb8, ...d(PDPT), 0x0f, 0x22, 0xd8, 0x0f, 0x20, 0xe0, 0x0c, 0x20, 0x0f, 0x22, 0xe0,
+      0x0f, 0x20, 0xc0, 0x0d, 0, 0, 0, 0x80, 0x0f, 0x22, 0xc0,
+      0x8b, 0x0d, ...d(0x40001234), 0x8b, 0x1d, ...d(0x00601000),
+    ]);
+    w32(m, PDPT, PD0 | 1);
+    w32(m, PDPT + 8, PD1 | 1);
+    // PD0[0] -> PT (4 KiB pages identity for the first 2 MiB), PD0[1] -> 2 MiB identity, PD0[3] not present
+    w32(m, PD0, PT | 3);
+    for (let i = 0; i < 512; i++) w32(m, PT + i * 8, (i << 12) | 3);
+    w32(m, PD0 + 8, 0x200000 | 0x83);
+    // PD1[0]: 2 MiB page at linear 0x40000000 -> physical 0
+    w32(m, PD1, 0x00000083);
+    m.memory.write32(0x1234, 0xabcdef01);
+    runUntilHalt(m.cpu, 100);
+    expect(m.cpu.reg32[1]! >>> 0).toBe(0xabcdef01);
+    expect(r32(m, STACK0 - 12)).toBe(CODE + 0x21); // the faulting MOV
+    expect(vectorHit(m.cpu)).toBe(14);
+    expect(m.cpu.cr2 >>> 0).toBe(0x00601000);
+    // dirty/accessed in 8-byte entries (low dword)
+    expect(r32(m, PD1) & 0x20).toBe(0x20);
+  });
+});
+
+describe('restartable faults', () => {
+  it('REP MOVSD across a not-present page resumes after the #PF handler maps it', () => {
+    // #PF handler: mov eax, cr2 ; and eax, ~0xfff ; or eax, 7 ; mov ebx, eax ; shr eax... (map identity)
+    //   mov ecx, cr2 ; shr ecx, 12 ; mov eax, ecx ; shl eax, 12 ; or eax, 7 ; mov [PT + ecx*4], eax ; add esp, 4 ; inc dword [0x9000] ; iretd
+    const PD = 0x100000;
+    const PT = 0x101000;
+    const d = (v: number): number[] => [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff];
+    const handler = [
+      0x51, 0x50, // push ecx ; push eax (the copy's ECX must survive)
+      0x0f, 0x20, 0xd1, 0xc1, 0xe9, 0x0c, 0x89, 0xc8, 0xc1, 0xe0, 0x0c, 0x0c, 0x07,
+      0x89, 0x04, 0x8d, ...d(PT), 0xff, 0x05, ...d(0x9000),
+      0x58, 0x59, 0x83, 0xc4, 0x04, 0xcf, // pop eax ; pop ecx ; add esp, 4 (error code) ; iretd
+    ];
+    // mov esi, 0x200000 ; mov edi, 0x300000 ; mov ecx, 3000 ; rep movsd ; hlt
+    const m = setup([0xbe, ...d(0x200000), 0xbf, ...d(0x300000), 0xb9, ...d(3000), 0xf3, 0xa5, 0xf4]);
+    loadBytes(m.memory, HANDLERS + 14 * 16, [0xe9, ...d(0x800 - 5)]);
+    loadBytes(m.memory, HANDLERS + 14 * 16 + 0x800, handler);
+    w32(m, PD, PT | 7);
+    for (let i = 0; i < 1024; i++) w32(m, PT + i * 4, i < 0x200 ? (i << 12) | 7 : 0);
+    for (let i = 0; i < 3000; i++) w32(m, 0x200000 + i * 4, i * 0x01010101);
+    m.cpu.cr3 = PD;
+    m.cpu.cr0 |= Cr0.PG;
+    m.cpu.flushTlbAll();
+    runUntilHalt(m.cpu, 100_000);
+    expect(m.shutdowns).toEqual([]);
+    expect(m.cpu.eip >>> 0).toBe(CODE + 18);
+    for (let i = 0; i < 3000; i += 7) expect(r32(m, 0x300000 + i * 4)).toBe((i * 0x01010101) >>> 0);
+    // 3 source pages + 3 destination pages were faulted in
+    expect(r32(m, 0x9000)).toBe(6);
+    expect(m.cpu.reg32[1]).toBe(0);
+  });
+});
+
+describe('data breakpoints', () => {
+  it('a write breakpoint traps after the writing instruction; reads do not trigger it', () => {
+    // mov eax, 0x5004 ; mov dr1, eax ; mov eax, 0x001d0004 (L1, R/W=01 write, LEN=11 4 bytes) ; mov dr7, eax
+    // mov ebx, [0x5004] ; mov [0x5006], bx ; nop
+    const d = (v: number): number[] => [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff];
+    const m = setup([
+      0xb8, ...d(0x5004), 0x0f, 0x23, 0xc8, 0xb8, ...d(0x00d00004), 0x0f, 0x23, 0xf8,
+      0x8b, 0x1d, ...d(0x5004), 0x66, 0x89, 0x1d, ...d(0x5006), 0x90,
+    ]);
+    runUntilHalt(m.cpu, 100);
+    expect(vectorHit(m.cpu)).toBe(1);
+    expect(r32(m, STACK0 - 12)).toBe(CODE + 29); // trap: EIP after the 16-bit store, not after the read
+    expect(m.cpu.dr[6]! & 0xf).toBe(2);
+  });
+});
+
+describe('alignment check', () => {
+  it('#AC at CPL 3 with CR0.AM and EFLAGS.AC, for misaligned data only', () => {
+    // ring 3 with EFLAGS.AC: mov ds from 0x23 ; mov eax, [0x5000] (aligned) ; mov ebx, [0x5002] (misaligned) -> #AC
+    const m = setup(toRing3(0x40202), [0x66, 0xb8, 0x23, 0x00, 0x8e, 0xd8, 0xa1, 0, 0x50, 0, 0, 0x8b, 0x1d, 2, 0x50, 0, 0]);
+    m.cpu.cr0 |= 0x40000;
+    w32(m, 0x5000, 0x12345678);
+    runUntilHalt(m.cpu, 100);
+    expect(vectorHit(m.cpu)).toBe(17);
+    expect(r32(m, STACK0 - 20)).toBe(USER + 11);
+    expect(r32(m, STACK0 - 24)).toBe(0); // error code
+  });
+});
+
+describe('big real mode', () => {
+  it('segment limits loaded in protected mode survive the return to real mode', () => {
+    const m = createTestMachine({ ramSize: 0x400000 });
+    seg(m, 0x08, 0, 0xffff, 0x009b); // 16-bit code
+    seg(m, 0x10, 0, 0xfffff, 0x8093); // 4 GiB data
+    m.memory.write16(0x0f00, 0x17);
+    m.memory.write32(0x0f02, GDT);
+    const cpu = m.cpu;
+    for (const s of [0, 1, 2, 3]) cpu.setRealSegmentCache(s, 0, 0, 0xffff, s === 1 ? 0x9b : 0x93);
+    cpu.eip = 0x7c00;
+    // lgdt ; cr0.PE=1 ; mov ax,0x10 ; mov ds,ax ; cr0.PE=0 ; xor ax,ax ; mov ds,ax ; mov dword [ds:0x200000] (a32), 0x55aa ; hlt
+    loadBytes(m.memory, 0x7c00, [0x0f, 0x01, 0x16, 0x00, 0x0f, 0x0f, 0x20, 0xc0, 0x0c, 0x01, 0x0f, 0x22, 0xc0,
+      0xb8, 0x10, 0x00, 0x8e, 0xd8, 0x24, 0xfe, 0x0f, 0x22, 0xc0, 0x31, 0xc0, 0x8e, 0xd8,
+      0x67, 0x66, 0xc7, 0x05, 0x00, 0x00, 0x20, 0x00, 0xaa, 0x55, 0x00, 0x00, 0xf4]);
+    runUntilHalt(cpu, 100);
+    expect(m.shutdowns).toEqual([]);
+    expect(cpu.cr0 & 1).toBe(0);
+    expect(r32(m, 0x200000)).toBe(0x55aa);
+  });
+});

@@ -88,6 +88,7 @@ export function loadSegment(cpu: Cpu, seg: number, sel: number): void {
     // real mode: only selector and base change (limits stay: "unreal" mode works)
     cpu.segSel[seg] = sel;
     cpu.segBase[seg] = sel << 4;
+    if (seg === 1) cpu.invalidateFetch();
     return;
   }
   if ((cpu.flags & Flag.VM) !== 0) {
@@ -721,7 +722,10 @@ export function taskSwitch(cpu: Cpu, sel: number, kind: number, ext: number, _vi
   loadSegmentRaw(cpu, 7, sel, nBase, nLimit, descAr(nHi), -1);
   cpu.cr0 |= Cr0.TS;
   if (n32 && (cpu.cr0 & Cr0.PG) !== 0) {
-    cpu.cr3 = cr3 & ~0xfff;
+    if ((cpu.cr4 & 0x20) !== 0) {
+      cpu.cr3 = cr3 & ~0x7;
+      cpu.loadPdptes();
+    } else cpu.cr3 = cr3 & ~0xfff;
     cpu.flushTlbNonGlobal();
   }
   cpu.eip = eip;
@@ -730,6 +734,9 @@ export function taskSwitch(cpu: Cpu, sel: number, kind: number, ext: number, _vi
     else cpu.reg16[i << 1] = regs[i]!;
   }
   cpu.setFlags(n32 ? nfl : (fl & ~0xffff) | (nfl & 0xffff));
+  // past the commit point: faults from here on are reported in the new task's context
+  cpu.opStart = cpu.eip;
+  cpu.espStart = cpu.reg32[4]!;
   // selectors first (so a fault below leaves them visible), then descriptors
   for (let s = 0; s < 6; s++) loadSegmentRaw(cpu, s, sels[s]!, 0, 0, AR_UNUSABLE, -1);
   loadSegmentRaw(cpu, 6, ldt, 0, 0, AR_UNUSABLE, -1);
@@ -813,8 +820,9 @@ export function lar(cpu: Cpu, sel: number, lsl: boolean): void {
       let valid: boolean;
       if ((ar & Ar.S) !== 0) valid = (ar & (Ar.CODE | Ar.DC)) === (Ar.CODE | Ar.DC) || (dpl >= cpu.cpl && dpl >= (sel & 3));
       else {
-        const okTypes = lsl ? [1, 2, 3, 9, 11] : [1, 2, 3, 4, 5, 9, 11, 12];
-        valid = okTypes.includes(type) && dpl >= cpu.cpl && dpl >= (sel & 3);
+        // system types LAR accepts: TSS (1, 3, 9, 11), LDT (2), call gates (4, 12), task gate (5); LSL: no gates
+        const okTypes = lsl ? 0x0a0e : 0x1a3e;
+        valid = ((okTypes >> type) & 1) !== 0 && dpl >= cpu.cpl && dpl >= (sel & 3);
       }
       if (valid) {
         ok = true;

@@ -92,6 +92,19 @@ export class SingleStepRunner {
    * FLAGS bits 12-15 are always ignored. Returns null on success.
    */
   run(t: SingleStepTest, flagsMask: number, idx: number): SingleStepFailure | null {
+    const f = this.runOnce(t, flagsMask, idx, false);
+    if (f === null) return null;
+    f.reason = classify(t, f, flagsMask);
+    // A LOCK the i686 rejects hides the instruction's own result. When LOCK is the first byte
+    // and no exception is expected, check the rest by running it with the LOCK byte turned
+    // into a NOP (same length, no effect): if that differs too, the failure is not explained.
+    if (f.reason === 'lock' && t.bytes[0] === 0xf0 && !t.exception && this.runOnce(t, flagsMask, idx, true) !== null) {
+      f.reason = t.bytes.some((b) => b >= 0xd8 && b <= 0xdf) && /^lock f/.test(t.name) ? 'fpu' : null;
+    }
+    return f;
+  }
+
+  private runOnce(t: SingleStepTest, flagsMask: number, idx: number, lockAsNop: boolean): SingleStepFailure | null {
     const cpu = this.cpu;
     const ram = this.mem.ram;
     // clean pages dirtied by the previous test
@@ -104,6 +117,8 @@ export class SingleStepRunner {
       ram[a] = v;
       this.mem.dirty.add(a >>> 12);
     }
+    const lockAddr = ((ir.cs ?? 0) << 4) + (ir.ip ?? 0);
+    if (lockAsNop) ram[lockAddr] = 0x90;
     for (let i = 0; i < 8; i++) cpu.reg16[i << 1] = ir[REG16[i]!] ?? 0;
     for (let s = 0; s < 4; s++) {
       const sel = ir[SEGS[s]!] ?? 0;
@@ -145,6 +160,7 @@ export class SingleStepRunner {
     exp.clear();
     for (const [a, v] of t.initial.ram) exp.set(a, v);
     for (const [a, v] of t.final.ram) exp.set(a, v);
+    if (lockAsNop) exp.set(lockAddr, 0x90);
     for (const [a] of t.final.ram) this.mem.dirty.add(a >>> 12);
     for (const p of this.mem.dirty) {
       const base = p << 12;
@@ -154,9 +170,7 @@ export class SingleStepRunner {
       }
     }
     if (diffs.length === 0) return null;
-    const f: SingleStepFailure = { idx: t.idx ?? idx, name: t.name, diffs, ourVector: firstVector, reason: null };
-    f.reason = classify(t, f, flagsMask);
-    return f;
+    return { idx: t.idx ?? idx, name: t.name, diffs, ourVector: firstVector, reason: null };
   }
 }
 
@@ -206,7 +220,12 @@ export function classify(t: SingleStepTest, f: SingleStepFailure, flagsMask: num
   if (op >= 0xd8 && op <= 0xdf) return 'fpu';
   if (b.length - 1 > 10 && t.exception?.number === 13) return 'length';
   if ((op === 0x8c || op === 0x8e) && ((modrm >> 3) & 7) >= 4) return 'fsgs';
-  if (t.exception && f.ourVector === t.exception.number && flagsMask !== 0xffff && f.diffs.every((d) => d.startsWith('ram['))) return 'undefinedFlagsPushed';
+  if (t.exception && f.ourVector === t.exception.number && flagsMask !== 0xffff) {
+    // only the pushed FLAGS word may differ: at flag_address (flag_address + 1 with an odd SP)
+    const fa = t.exception.flag_address;
+    const near = [fa, fa + 1, fa + 2].map((a) => `ram[0x${a.toString(16)}]`);
+    if (f.diffs.every((d) => near.some((n) => d.startsWith(n)))) return 'undefinedFlagsPushed';
+  }
   if (op === 0xd4 && b[i + 1] === 0 && f.ourVector === 0) return 'aamZero';
   if (t.exception?.number === 13 && f.ourVector === 13 && ((op >= 0xa4 && op <= 0xaf) || (op >= 0x6c && op <= 0x6f) || op === 0x8f)) return 'faultState';
   if (f.ourVector === 12 && t.exception?.number === 13) return 'ssFault';

@@ -53,6 +53,40 @@ function aluOp(cpu: Cpu): void {
   }
 }
 
+// Hot forms get their own handlers (fewer branches per instruction).
+function aluEvGv(cpu: Cpu): void {
+  const op = (cpu.opcode >> 3) & 7;
+  const reg = (cpu.modrm >> 3) & 7;
+  if (cpu.os32 !== 0) {
+    const r = alu(cpu, op, cpu.rm32(), cpu.reg32[reg]!, 32);
+    if (op !== 7) cpu.setRm32(r);
+  } else {
+    const r = alu(cpu, op, cpu.rm16(), cpu.reg16[reg << 1]!, 16);
+    if (op !== 7) cpu.setRm16(r);
+  }
+}
+function aluGvEv(cpu: Cpu): void {
+  const op = (cpu.opcode >> 3) & 7;
+  const reg = (cpu.modrm >> 3) & 7;
+  if (cpu.os32 !== 0) {
+    const r = alu(cpu, op, cpu.reg32[reg]!, cpu.rm32(), 32);
+    if (op !== 7) cpu.reg32[reg] = r;
+  } else {
+    const r = alu(cpu, op, cpu.reg16[reg << 1]!, cpu.rm16(), 16);
+    if (op !== 7) cpu.reg16[reg << 1] = r;
+  }
+}
+function movEvGv(cpu: Cpu): void {
+  const reg = (cpu.modrm >> 3) & 7;
+  if (cpu.os32 !== 0) cpu.setRm32(cpu.reg32[reg]!);
+  else cpu.setRm16(cpu.reg16[reg << 1]!);
+}
+function movGvEv(cpu: Cpu): void {
+  const reg = (cpu.modrm >> 3) & 7;
+  if (cpu.os32 !== 0) cpu.reg32[reg] = cpu.rm32();
+  else cpu.reg16[reg << 1] = cpu.rm16();
+}
+
 function grp1(cpu: Cpu): void {
   const op = (cpu.modrm >> 3) & 7;
   const opc = cpu.opcode;
@@ -551,12 +585,13 @@ function loop(cpu: Cpu): void {
     return;
   }
   const c = (cpu.regA(1) - 1) | 0;
-  cpu.setRegA(1, c);
   const nz = cpu.as32 !== 0 ? c !== 0 : (c & 0xffff) !== 0;
   let take = nz;
   if (o === 0xe0) take = nz && cpu.zf() === 0;
   else if (o === 0xe1) take = nz && cpu.zf() !== 0;
+  // jump first: a #GP for a target beyond CS.limit leaves ECX unchanged
   if (take) jumpNear(cpu, (cpu.eip + disp) | 0);
+  cpu.setRegA(1, c);
 }
 
 function callNear(cpu: Cpu): void {
@@ -727,7 +762,13 @@ export function installBase(ops: Op[]): void {
   ops[0x80] = ops[0x81] = ops[0x82] = ops[0x83] = grp1;
   ops[0x84] = ops[0x85] = ops[0xa8] = ops[0xa9] = testOp;
   ops[0x86] = ops[0x87] = xchg;
-  ops[0x88] = ops[0x89] = ops[0x8a] = ops[0x8b] = movOp;
+  ops[0x88] = ops[0x8a] = movOp;
+  ops[0x89] = movEvGv;
+  ops[0x8b] = movGvEv;
+  for (let o = 0; o < 0x40; o += 8) {
+    ops[o + 1] = aluEvGv;
+    ops[o + 3] = aluGvEv;
+  }
   ops[0x8c] = movFromSeg;
   ops[0x8d] = lea;
   ops[0x8e] = movToSeg;

@@ -111,6 +111,9 @@ function cmpxchg8b(cpu: Cpu): void {
   if (cpu.modrm >= 0xc0 || ((cpu.modrm >> 3) & 7) !== 1) cpu.ud();
   const seg = cpu.eaSeg;
   const off = cpu.eaOff;
+  // the 8-byte write must not be half done when it faults
+  cpu.segCheck(seg, off, 8, true);
+  cpu.probeWrite((cpu.segBase[seg]! + off) | 0, 8);
   const lo = cpu.read32(seg, off);
   const hi = cpu.read32(seg, (off + 4) | 0);
   const r = cpu.reg32;

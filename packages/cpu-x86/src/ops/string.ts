@@ -156,7 +156,7 @@ function movs(cpu: Cpu): void {
     count = (count - 1) >>> 0;
     cpu.setRegA(1, count);
     if (count === 0 || (count = cpu.regA(1)) === 0) return;
-    if (++i >= CHUNK) return finishChunk(cpu, count);
+    if ((i += 4) >= CHUNK * 4) return finishChunk(cpu, count);
   }
 }
 
@@ -186,7 +186,7 @@ function stos(cpu: Cpu): void {
     count = (count - 1) >>> 0;
     cpu.setRegA(1, count);
     if ((count = cpu.regA(1)) === 0) return;
-    if (++i >= CHUNK) return finishChunk(cpu, count);
+    if ((i += 4) >= CHUNK * 4) return finishChunk(cpu, count);
   }
 }
 
@@ -209,7 +209,7 @@ function lods(cpu: Cpu): void {
     count = (count - 1) >>> 0;
     cpu.setRegA(1, count);
     if ((count = cpu.regA(1)) === 0) return;
-    if (++i >= CHUNK) return finishChunk(cpu, count);
+    if ((i += 4) >= CHUNK * 4) return finishChunk(cpu, count);
   }
 }
 
@@ -234,7 +234,7 @@ function cmps(cpu: Cpu): void {
     cpu.setRegA(1, count);
     if ((count = cpu.regA(1)) === 0) return;
     if ((cpu.zf() !== 0) !== (rep === 0xf3)) return;
-    if (++i >= CHUNK) return finishChunk(cpu, count);
+    if ((i += 4) >= CHUNK * 4) return finishChunk(cpu, count);
   }
 }
 
@@ -257,8 +257,9 @@ function scasbFast(cpu: Cpu, al: number, untilEqual: boolean): number {
   const start = e | (lin & 0xfff);
   let k: number;
   if (untilEqual) {
-    const f = ram.indexOf(al, start);
-    k = f < 0 || f >= start + elems ? elems : f - start + 1;
+    k = 0;
+    while (k < elems && ram[start + k] !== al) k++;
+    k = k < elems ? k + 1 : elems;
   } else {
     k = 0;
     while (k < elems && ram[start + k] === al) k++;
@@ -298,7 +299,7 @@ function scas(cpu: Cpu): void {
     cpu.setRegA(1, count);
     if ((count = cpu.regA(1)) === 0) return;
     if ((cpu.zf() !== 0) !== (rep === 0xf3)) return;
-    if (++i >= CHUNK) return finishChunk(cpu, count);
+    if ((i += 4) >= CHUNK * 4) return finishChunk(cpu, count);
   }
 }
 
@@ -324,7 +325,7 @@ function ins(cpu: Cpu): void {
     count = (count - 1) >>> 0;
     cpu.setRegA(1, count);
     if ((count = cpu.regA(1)) === 0) return;
-    if (++i >= CHUNK) return finishChunk(cpu, count);
+    if ((i += 4) >= CHUNK * 4) return finishChunk(cpu, count);
   }
 }
 
@@ -350,7 +351,7 @@ function outs(cpu: Cpu): void {
     count = (count - 1) >>> 0;
     cpu.setRegA(1, count);
     if ((count = cpu.regA(1)) === 0) return;
-    if (++i >= CHUNK) return finishChunk(cpu, count);
+    if ((i += 4) >= CHUNK * 4) return finishChunk(cpu, count);
   }
 }
 

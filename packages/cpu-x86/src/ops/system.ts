@@ -134,9 +134,19 @@ export function writeCr0(cpu: Cpu, v: number): void {
   if ((v & Cr0.PG) !== 0 && (v & Cr0.PE) === 0) cpu.gp(0);
   if ((v & Cr0.NW) !== 0 && (v & Cr0.CD) === 0) cpu.gp(0);
   const old = cpu.cr0;
+  if ((v & Cr0.PG) !== 0 && (old & Cr0.PG) === 0 && (cpu.cr4 & Cr4.PAE) !== 0) {
+    cpu.cr0 = v;
+    try {
+      cpu.loadPdptes();
+    } catch (e) {
+      cpu.cr0 = old;
+      throw e;
+    }
+  }
   cpu.cr0 = v;
   if (((old ^ v) & (Cr0.PG | Cr0.WP | Cr0.PE)) !== 0) cpu.flushTlbAll();
   if (((old ^ v) & (Cr0.PE | Cr0.PG)) !== 0) cpu.modeChanged();
+  else if (((old ^ v) & Cr0.AM) !== 0) cpu.setCplTables();
 }
 
 function movCr(cpu: Cpu): void {
@@ -160,15 +170,26 @@ function movCr(cpu: Cpu): void {
     case 0: writeCr0(cpu, v); return;
     case 2: cpu.cr2 = v; return;
     case 3:
-      cpu.cr3 = v & ~0xfe7;
+      // PAE: CR3 holds a 32-byte aligned PDPT address whose entries are loaded now
+      cpu.cr3 = (cpu.cr4 & Cr4.PAE) !== 0 ? v & ~0x7 : v & ~0xfe7;
+      if ((cpu.cr4 & Cr4.PAE) !== 0 && (cpu.cr0 & Cr0.PG) !== 0) cpu.loadPdptes();
       cpu.flushTlbNonGlobal();
       return;
     case 4: {
-      // supported: VME PVI TSD DE PSE MCE PGE PCE OSFXSR OSXMMEXCPT (no PAE)
-      if ((v & ~0x7df) !== 0) cpu.gp(0);
+      // supported: VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT
+      if ((v & ~0x7ff) !== 0) cpu.gp(0);
       const old = cpu.cr4;
+      if ((v & Cr4.PAE) !== 0 && (old & Cr4.PAE) === 0 && (cpu.cr0 & Cr0.PG) !== 0) {
+        cpu.cr4 = v;
+        try {
+          cpu.loadPdptes();
+        } catch (e) {
+          cpu.cr4 = old;
+          throw e;
+        }
+      }
       cpu.cr4 = v;
-      if (((old ^ v) & (Cr4.PSE | Cr4.PGE)) !== 0) cpu.flushTlbAll();
+      if (((old ^ v) & (Cr4.PSE | Cr4.PGE | Cr4.PAE)) !== 0) cpu.flushTlbAll();
       return;
     }
     default: cpu.ud();
@@ -192,8 +213,12 @@ function movDr(cpu: Cpu): void {
   else {
     let v = cpu.reg32[r]!;
     if (dr === 6) v = (v & 0xe00f) | (0xffff0ff0 | 0);
-    else if (dr === 7) v = (v & ~0xd800) | 0x400;
-    cpu.dr[dr] = v;
+    if (dr === 7) cpu.setDr7((v & ~0xd800) | 0x400);
+    else {
+      cpu.dr[dr] = v;
+      // moving a data breakpoint: its old and new pages must leave the TLB
+      if (dr < 4 && cpu.bpDataMask !== 0) cpu.setDr7(cpu.dr[7]!);
+    }
   }
 }
 
@@ -261,8 +286,8 @@ function str4(s: string, i: number): number {
   return s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24);
 }
 
-/** CPUID.1:EDX integer-unit features: VME DE PSE TSC MSR CX8 SEP PGE CMOV (+APIC when configured). */
-export const INTEGER_CPUID_EDX = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 11) | (1 << 13) | (1 << 15);
+/** CPUID.1:EDX integer-unit features: VME PSE TSC MSR PAE CX8 SEP PGE CMOV (+APIC when configured). DE is not claimed: I/O breakpoints are not matched. */
+export const INTEGER_CPUID_EDX = (1 << 1) | (1 << 3) | (1 << 6) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 11) | (1 << 13) | (1 << 15);
 
 function cpuid(cpu: Cpu): void {
   const r = cpu.reg32;

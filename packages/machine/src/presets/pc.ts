@@ -7,8 +7,18 @@
  * @module
  */
 
-import type { CharBackend, CpuPlatform, IrqLine } from '@vm/bus';
-import { buildBiosTables, loadLinux, piix4AcpiSettings, piixFirmwareSetup, systemBiosMappings, validateSystemBios, writeBiosTables } from '@vm/bios';
+import type { BlockBackend, CharBackend, CpuPlatform, IrqLine, PciFunction } from '@vm/bus';
+import { Bt958, Lsi53c1030, ScsiDisk } from '@vm/scsi';
+import {
+  buildBiosTables,
+  loadLinux,
+  piix4AcpiSettings,
+  piixFirmwareSetup,
+  piixInterruptRoutes,
+  systemBiosMappings,
+  validateSystemBios,
+  writeBiosTables,
+} from '@vm/bios';
 import type { CpuEntryState, LinuxBootResult, SegmentState } from '@vm/bios';
 import {
   A20Gate,
@@ -58,7 +68,22 @@ export interface PcOptions {
   readonly sliceInstructions?: number;
   /** The machine will run firmware (SeaBIOS), which programs the chipset itself. Default false (direct kernel boot). */
   readonly firmwareBoot?: boolean;
+  /** SCSI host adapters (`.vmx` scsiN), up to 4, each with up to 15 disks. */
+  readonly scsi?: readonly PcScsiAdapter[];
 }
+
+/** A SCSI host adapter of a {@link createPc} machine. */
+export interface PcScsiAdapter {
+  /** `lsilogic` (LSI Logic 53C1030, Linux's mptspi) or `buslogic` (BT-958, Linux's BusLogic). */
+  readonly virtualDev: 'lsilogic' | 'buslogic';
+  /** Disks by SCSI id (0..15 but 7, the adapter's own). */
+  readonly disks: readonly { readonly id: number; readonly backend: BlockBackend }[];
+}
+
+/** PCI slot of scsiN (VMware puts the first SCSI adapter at 00:10.0). */
+const SCSI_SLOT = 16;
+/** The ISA IRQs firmware steers PIRQA..D to (SeaBIOS's choice), level-triggered. */
+const PIRQ_IRQS = [10, 10, 11, 11] as const;
 
 /** What {@link createPc} built. */
 export interface Pc {
@@ -80,6 +105,8 @@ export interface Pc {
   readonly pm: Piix4Pm;
   /** QEMU-compatible firmware configuration device (what SeaBIOS reads). */
   readonly fwCfg: FwCfg;
+  /** PCI slots holding devices with an INTx pin (firmware programs their interrupt line). */
+  readonly pciSlots: readonly number[];
 }
 
 const MiB = 1024 * 1024;
@@ -155,11 +182,26 @@ export function createPc(options: PcOptions = {}): Pc {
     uarts.push(machine.addDevice(new Uart16550({ name: `uart${i}`, base: COM_PORTS[i]!.base, irq: irq(COM_PORTS[i]!.irq, `com${i + 1}`), backend })));
   }
 
+  const pciSlots: number[] = [];
+  const scsi = options.scsi ?? [];
+  if (scsi.length > 4) throw new Error(`${name}: ${scsi.length} SCSI adapters; a VM has at most 4`);
+  scsi.forEach((a, i) => {
+    const targets = a.disks.map((d) => {
+      if (!Number.isInteger(d.id) || d.id < 0 || d.id > 15 || d.id === 7) throw new Error(`${name}: scsi${i}:${d.id}: SCSI id must be 0..15 but 7`);
+      return { id: d.id, target: new ScsiDisk({ backend: d.backend, name: `${name}-scsi${i}:${d.id}` }) };
+    });
+    const hba: PciFunction & { readonly name: string } =
+      a.virtualDev === 'lsilogic' ? new Lsi53c1030({ name: `scsi${i}`, targets }) : new Bt958({ name: `scsi${i}`, targets });
+    pci.plug(hba, SCSI_SLOT + i, 0);
+    machine.addDevice(hba as Lsi53c1030 | Bt958);
+    pciSlots.push(SCSI_SLOT + i);
+  });
+
   const ferr = irq(IRQ.fpu, 'ferr');
   const fpu = new FloatingPointUnit({ ferr: () => ferr.raise() });
   installSimd(fpu);
   const cpu = machine.attachCpu((platform: CpuPlatform) => new Cpu(platform, { fpu }));
-  return { machine, cpu, fpu, pic, uarts, rtc, pci, pm, fwCfg };
+  return { machine, cpu, fpu, pic, uarts, rtc, pci, pm, fwCfg, pciSlots };
 }
 
 /**
@@ -178,7 +220,11 @@ export function bootLinux(
   options: { hostDecompress?: boolean } = {},
 ): LinuxBootResult {
   firmwarePlatformInit(pc);
-  const tables = buildBiosTables({ acpi: { cpus: 1, ...piix4AcpiSettings(PIIX4_PM_DEFAULTS.pmBase) }, mp: false });
+  const routes = piixInterruptRoutes(pc.pciSlots, PIRQ_IRQS);
+  const tables = buildBiosTables({
+    acpi: { cpus: 1, ...piix4AcpiSettings(PIIX4_PM_DEFAULTS.pmBase), pciRoutes: routes.acpi, levelIrqs: routes.irqs },
+    mp: false,
+  });
   writeBiosTables(pc.machine.memory, tables);
   const result = loadLinux(pc.machine.memory, {
     kernel,
@@ -222,10 +268,16 @@ function firmwarePlatformInit(pc: Pc): void {
     io.out32(0xcf8, (0x80000000 | (reg & 0xfc)) >>> 0);
     io.out8(0xcfc + (reg & 3), reg === 0x59 ? 0x30 : 0x33);
   }
-  for (const w of piixFirmwareSetup({ pmIoBase: PIIX4_PM_DEFAULTS.pmBase })) {
+  for (const w of piixFirmwareSetup({ pmIoBase: PIIX4_PM_DEFAULTS.pmBase, pirqIrqs: PIRQ_IRQS })) {
     if (w.width === 1) io.out8(w.port, w.value);
     else if (w.width === 2) io.out16(w.port, w.value);
     else io.out32(w.port, w.value);
+  }
+  // Each device's interrupt line register (config 0x3C) names the IRQ its INTA# reaches,
+  // as firmware leaves it: slot d, pin A goes to PIRQ (d - 1) & 3 (the PIIX rotation).
+  for (const slot of pc.pciSlots) {
+    io.out32(0xcf8, (0x80000000 | (slot << 11) | 0x3c) >>> 0);
+    io.out8(0xcfc, PIRQ_IRQS[(slot - 1) & 3]!);
   }
 }
 
