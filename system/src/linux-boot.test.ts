@@ -8,6 +8,9 @@ import type { Pc } from '@vm/machine';
 import { createDisk } from '@vm/vdisk';
 import type { VirtualDisk } from '@vm/vdisk';
 import { NodeFileSystem } from '@vm/vdisk/node';
+import { ManualClock } from '@vm/bus/test';
+import { VmnetRegistry } from '@vm/vmnet';
+import { ScriptedNic } from '@vm/vmnet/test';
 import { GuestConsole } from './guest-console.js';
 import { loadGuests } from './guests.js';
 
@@ -21,6 +24,11 @@ const BOOT_BUDGET = 12_000_000_000;
 const STEP_BUDGET = 3_000_000_000;
 /** Size of each test disk. */
 const DISK_MIB = 64;
+/** The guest's PCnet (eth0) and e1000 (eth1) addresses, and the host peer's. */
+const NIC_MACS = ['00:50:56:01:00:01', '00:50:56:01:00:02'] as const;
+const PEER_MAC = '00:50:56:01:00:99';
+const macBytes = (mac: string): Uint8Array => Uint8Array.from(mac.split(':').map((h) => parseInt(h, 16)));
+
 
 describe.skipIf(typeof guests === 'string')('Debian Linux on the pc machine', () => {
   let pc: Pc;
@@ -29,6 +37,8 @@ describe.skipIf(typeof guests === 'string')('Debian Linux on the pc machine', ()
 
   const disks: VirtualDisk[] = [];
   let diskDir = '';
+  /** A host endpoint on the guest's VMnet that records what the guest's NICs send. */
+  let peer: ScriptedNic;
 
   /** Run a shell command in the guest; returns its output and exit status. */
   async function sh(cmd: string, budget = STEP_BUDGET): Promise<{ out: string; status: number }> {
@@ -49,10 +59,19 @@ describe.skipIf(typeof guests === 'string')('Debian Linux on the pc machine', ()
     const fs = new NodeFileSystem();
     disks.push(await createDisk(fs, join(diskDir, 'lsi.img'), { size: DISK_MIB * 1024 * 1024, format: 'raw' }));
     disks.push(await createDisk(fs, join(diskDir, 'buslogic.vmdk'), { size: DISK_MIB * 1024 * 1024, adapterType: 'buslogic' }));
+    // the switch's MAC aging runs on its own clock here (it never ages out during the test)
+    const switchTime = new ManualClock();
+    const nets = new VmnetRegistry({ clock: switchTime, timers: switchTime });
+    const vmnet = nets.create('vmnet0');
+    peer = new ScriptedNic(vmnet.createPort({ name: 'peer', mac: PEER_MAC }));
     pc = createPc({
       memoryMB: 128,
       serial: [con],
       startTime: START_TIME,
+      nics: [
+        { virtualDev: 'vlance', backend: vmnet.createPort({ name: 'eth0', mac: NIC_MACS[0] }), mac: macBytes(NIC_MACS[0]) },
+        { virtualDev: 'e1000', backend: vmnet.createPort({ name: 'eth1', mac: NIC_MACS[1] }), mac: macBytes(NIC_MACS[1]) },
+      ],
       scsi: [
         { virtualDev: 'lsilogic', disks: [{ id: 0, backend: disks[0]! }] },
         { virtualDev: 'buslogic', disks: [{ id: 0, backend: disks[1]! }] },
@@ -130,6 +149,23 @@ describe.skipIf(typeof guests === 'string')('Debian Linux on the pc machine', ()
       expect(r.status, r.out).toBe(0);
       expect(r.out).toContain(`${want}  /mnt/f`);
     }
+  });
+
+  it('pcnet32 and e1000 bind to the NICs and move frames through the VMnet', async () => {
+    const r = await sh(
+      'modprobe pcnet32 && modprobe e1000 && sleep 1 && cat /sys/class/net/eth0/address /sys/class/net/eth1/address && ' +
+        'ip addr add 10.9.0.1/24 dev eth0 && ip link set eth0 up && ip link set eth1 up && sleep 2 && ' +
+        'ping -c 2 -W 1 10.9.0.2; cat /sys/class/net/eth0/statistics/tx_packets /sys/class/net/eth1/statistics/rx_packets',
+    );
+    const lines = r.out.trim().split(/\r?\n/);
+    expect(lines).toContain(NIC_MACS[0]);
+    expect(lines).toContain(NIC_MACS[1]);
+    // eth0 (PCnet) sent ARP requests for 10.9.0.2: the host peer saw them, and eth1 (e1000) received the flood
+    const arps = peer.received.filter((f) => f[12] === 0x08 && f[13] === 0x06);
+    expect(arps.length).toBeGreaterThan(0);
+    const [tx, rx] = lines.slice(-2).map(Number);
+    expect(tx).toBeGreaterThan(0);
+    expect(rx).toBeGreaterThan(0);
   });
 
   it('poweroff -f powers the machine off with exit code 0', async () => {

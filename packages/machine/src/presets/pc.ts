@@ -7,7 +7,9 @@
  * @module
  */
 
-import type { BlockBackend, CharBackend, CpuPlatform, IrqLine, PciFunction } from '@vm/bus';
+import type { BlockBackend, CharBackend, CpuPlatform, IrqLine, NetBackend, PciFunction } from '@vm/bus';
+import { createVirtualNic, deriveMac } from '@vm/net-nic';
+import type { VirtualNic } from '@vm/net-nic';
 import { Bt958, Lsi53c1030, ScsiDisk } from '@vm/scsi';
 import {
   buildBiosTables,
@@ -70,6 +72,18 @@ export interface PcOptions {
   readonly firmwareBoot?: boolean;
   /** SCSI host adapters (`.vmx` scsiN), up to 4, each with up to 15 disks. */
   readonly scsi?: readonly PcScsiAdapter[];
+  /** NICs (`.vmx` ethernetN), up to 4. */
+  readonly nics?: readonly PcNic[];
+}
+
+/** A network card of a {@link createPc} machine. */
+export interface PcNic {
+  /** `vlance` (AMD PCnet-PCI II, Linux's pcnet32) or `e1000` (Intel 82540EM, Linux's e1000). */
+  readonly virtualDev: 'vlance' | 'e1000';
+  /** The network it is cabled to (a VMnet port, an uplink); `null` leaves it unplugged. */
+  readonly backend: NetBackend | null;
+  /** Station address; default derived from the VM's name (locally administered, stable). */
+  readonly mac?: Uint8Array;
 }
 
 /** A SCSI host adapter of a {@link createPc} machine. */
@@ -82,6 +96,8 @@ export interface PcScsiAdapter {
 
 /** PCI slot of scsiN (VMware puts the first SCSI adapter at 00:10.0). */
 const SCSI_SLOT = 16;
+/** PCI slot of ethernetN. */
+const NIC_SLOT = 20;
 /** The ISA IRQs firmware steers PIRQA..D to (SeaBIOS's choice), level-triggered. */
 const PIRQ_IRQS = [10, 10, 11, 11] as const;
 
@@ -107,6 +123,8 @@ export interface Pc {
   readonly fwCfg: FwCfg;
   /** PCI slots holding devices with an INTx pin (firmware programs their interrupt line). */
   readonly pciSlots: readonly number[];
+  /** The NICs, by ethernetN index. */
+  readonly nics: readonly VirtualNic[];
 }
 
 const MiB = 1024 * 1024;
@@ -197,11 +215,21 @@ export function createPc(options: PcOptions = {}): Pc {
     pciSlots.push(SCSI_SLOT + i);
   });
 
+  const nicSpecs = options.nics ?? [];
+  if (nicSpecs.length > 4) throw new Error(`${name}: ${nicSpecs.length} NICs; a VM has at most 4`);
+  const nics = nicSpecs.map((n, i) => {
+    const nic = createVirtualNic({ virtualDev: n.virtualDev, name: `ethernet${i}`, mac: n.mac ?? deriveMac(name, i), backend: n.backend });
+    pci.plug(nic, NIC_SLOT + i, 0);
+    machine.addDevice(nic);
+    pciSlots.push(NIC_SLOT + i);
+    return nic;
+  });
+
   const ferr = irq(IRQ.fpu, 'ferr');
   const fpu = new FloatingPointUnit({ ferr: () => ferr.raise() });
   installSimd(fpu);
   const cpu = machine.attachCpu((platform: CpuPlatform) => new Cpu(platform, { fpu }));
-  return { machine, cpu, fpu, pic, uarts, rtc, pci, pm, fwCfg, pciSlots };
+  return { machine, cpu, fpu, pic, uarts, rtc, pci, pm, fwCfg, pciSlots, nics };
 }
 
 /**
