@@ -22,6 +22,8 @@ const START_TIME = 1_764_000_000;
 /** Most guest instructions one step may take before the test calls the guest hung. */
 const BOOT_BUDGET = 12_000_000_000;
 const STEP_BUDGET = 3_000_000_000;
+/** busybox's prompt, followed by its cursor-position query (ESC [ 6 n). */
+const PROMPT = /vmguest# \x1b\[6n/;
 /** Size of each test disk. */
 const DISK_MIB = 64;
 /** The guest's PCnet (eth0) and e1000 (eth1) addresses, and the host peer's. */
@@ -34,6 +36,8 @@ describe.skipIf(typeof guests === 'string')('Debian Linux on the pc machine', ()
   let pc: Pc;
   const con = new GuestConsole();
   let seq = 0;
+  /** Where to look for the next prompt. */
+  let promptFrom = 0;
 
   const disks: VirtualDisk[] = [];
   let diskDir = '';
@@ -42,6 +46,9 @@ describe.skipIf(typeof guests === 'string')('Debian Linux on the pc machine', ()
 
   /** Run a shell command in the guest; returns its output and exit status. */
   async function sh(cmd: string, budget = STEP_BUDGET): Promise<{ out: string; status: number }> {
+    // Type only at a fresh prompt, after busybox's cursor-position query (answered by the
+    // console): input typed before the query would be eaten as its answer.
+    await con.runUntil(pc.machine, PROMPT, promptFrom, budget);
     const tag = `VM-RC-${++seq}`;
     const from = con.text.length;
     con.type(`${cmd}; echo ${tag}=$?\n`);
@@ -49,6 +56,7 @@ describe.skipIf(typeof guests === 'string')('Debian Linux on the pc machine', ()
     const all = con.text.slice(from);
     // drop the echoed command line
     const body = all.slice(0, m.index).split(/\r?\n/).slice(1).join('\n');
+    promptFrom = from + m.index + m[0].length;
     return { out: body, status: Number(m[1]) };
   }
 
@@ -79,7 +87,7 @@ describe.skipIf(typeof guests === 'string')('Debian Linux on the pc machine', ()
     });
     bootLinux(pc, guests.kernel, guests.initrd, 'console=ttyS0 quiet');
     await con.runUntil(pc.machine, /VM-GUEST-READY uptime=[\d.]+/, 0, BOOT_BUDGET);
-    await con.runUntil(pc.machine, /vmguest# /, 0, STEP_BUDGET);
+    await con.runUntil(pc.machine, PROMPT, 0, STEP_BUDGET);
   });
 
   afterAll(async () => {
@@ -169,6 +177,7 @@ describe.skipIf(typeof guests === 'string')('Debian Linux on the pc machine', ()
   });
 
   it('poweroff -f powers the machine off with exit code 0', async () => {
+    await con.runUntil(pc.machine, PROMPT, promptFrom, STEP_BUDGET);
     con.type('poweroff -f\n');
     // ends at the match or at power-off, whichever comes first
     await con.runUntil(pc.machine, /VM-NEVER-PRINTED/, con.text.length, STEP_BUDGET).catch(() => undefined);
