@@ -17,19 +17,31 @@ import { D, S, T, getMmx, getXmm, loadMem, mmxSrc, regOf, setMmx, setXmm, storeM
 import type { Lanes } from './lanes.js';
 import * as I from './integer-ops.js';
 import type { PackedOp } from './integer-ops.js';
-import { clearRaised, compare, double, doubleSqrt, raised, single, singleUnary, snan32, snan64, toInt32 } from './float-ops.js';
+import { begin, compare, double, doubleSqrt, doubleToSingle, intToSingle, raised, single, singleToDouble, singleUnary, snan32, snan64, toInt32 } from './float-ops.js';
 
 const NONE = 0;
 const P66 = 0x66;
 const PF3 = 0xf3;
 const PF2 = 0xf2;
 
-/** Raise #XM/#UD when the instruction set an unmasked MXCSR flag; otherwise record the flags. */
+/**
+ * Record the instruction's MXCSR flags and raise #XM (#UD without
+ * CR4.OSXMMEXCPT) for an unmasked one, before the destination is written
+ * (SDM vol. 1, 11.5.1). An unmasked pre-computation exception (IE, DE, ZE)
+ * in any lane suppresses the post-computation flags (OE, UE, PE).
+ */
 function commitFlags(cpu: Cpu, unit: FloatingPointUnit): void {
   const f = raised;
   if (f === 0) return;
+  const unmasked = ~(unit.mxcsr >> 7) & 0x3f;
+  const pre = f & 7;
+  if ((pre & unmasked) !== 0) {
+    unit.mxcsr |= pre;
+    cpu.raise(simdExceptionVector(cpu));
+    return;
+  }
   unit.mxcsr |= f;
-  if ((f & ~(unit.mxcsr >> 7) & 0x3f) !== 0) cpu.raise(simdExceptionVector(cpu));
+  if ((f & unmasked) !== 0) cpu.raise(simdExceptionVector(cpu));
 }
 
 /** A packed-integer instruction in MMX (no prefix) and SSE2 (66) forms. */
@@ -95,7 +107,7 @@ function floatArith(op: number): SimdHandler {
     const dbl = p === P66 || p === PF2;
     const scalar = p === PF3 || p === PF2;
     if (dbl && !sse2(unit)) return false;
-    clearRaised();
+    begin(unit.mxcsr);
     getXmm(unit, r, D);
     if (scalar) {
       if (cpu.modrm >= 0xc0) getXmm(unit, cpu.modrm & 7, S);
@@ -296,13 +308,13 @@ handlers[0x2a] = (cpu, unit) => {
   const p = cpu.simdPrefix;
   const r = regOf(cpu);
   getXmm(unit, r, D);
-  clearRaised();
+  begin(unit.mxcsr);
   if (p === NONE || p === P66) {
     mmxSrc(cpu, unit, S);
     if (cpu.modrm >= 0xc0) unit.fpu.mmxEnter();
     if (p === NONE) {
-      D.f32[0] = Math.fround(S.i32[0]!);
-      D.f32[1] = Math.fround(S.i32[1]!);
+      D.f32[0] = intToSingle(S.i32[0]!);
+      D.f32[1] = intToSingle(S.i32[1]!);
     } else {
       const a = S.i32[0]!;
       const b = S.i32[1]!;
@@ -311,9 +323,10 @@ handlers[0x2a] = (cpu, unit) => {
     }
   } else {
     const v = cpu.modrm >= 0xc0 ? cpu.reg32[cpu.modrm & 7]! : cpu.read32(cpu.eaSeg, cpu.eaOff);
-    if (p === PF3) D.f32[0] = Math.fround(v);
+    if (p === PF3) D.f32[0] = intToSingle(v);
     else D.f64[0] = v;
   }
+  commitFlags(cpu, unit);
   setXmm(unit, r, D);
   return true;
 };
@@ -322,7 +335,7 @@ handlers[0x2c] = handlers[0x2d] = (cpu, unit) => {
   const p = cpu.simdPrefix;
   const trunc = (cpu.opcode & 0xff) === 0x2c;
   const r = regOf(cpu);
-  clearRaised();
+  begin(unit.mxcsr);
   if (p === NONE || p === P66) {
     convSrc(cpu, unit, p === NONE ? 2 : 4, p === NONE ? 1 : 16);
     if (p === NONE) {
@@ -349,15 +362,18 @@ handlers[0x2e] = handlers[0x2f] = (cpu, unit) => {
   const signalQuiet = (cpu.opcode & 0xff) === 0x2f;
   getXmm(unit, regOf(cpu), D);
   convSrc(cpu, unit, p === NONE ? 1 : 2, 1);
-  clearRaised();
+  begin(unit.mxcsr);
   const a = p === NONE ? D.f32[0]! : D.f64[0]!;
   const b = p === NONE ? S.f32[0]! : S.f64[0]!;
   const snan = p === NONE ? snan32(D.i32[0]!) || snan32(S.i32[0]!) : snan64(D.i32[1]!, D.i32[0]!) || snan64(S.i32[1]!, S.i32[0]!);
   let f: number;
   if (a !== a || b !== b) {
     f = 0x45;
-    compare(3, a, b, snan || signalQuiet);
-  } else f = a > b ? 0 : a < b ? 1 : 0x40;
+    compare(3, a, b, snan || signalQuiet, p === NONE);
+  } else {
+    compare(0, a, b, false, p === NONE); // DE for a denormal operand
+    f = a > b ? 0 : a < b ? 1 : 0x40;
+  }
   commitFlags(cpu, unit);
   cpu.setArith(0x8d5, f);
   return true;
@@ -368,28 +384,28 @@ handlers[0x5a] = (cpu, unit) => {
   if (!sse2(unit)) return false;
   const r = regOf(cpu);
   getXmm(unit, r, D);
-  clearRaised();
+  begin(unit.mxcsr);
   switch (p) {
     case NONE:
       convSrc(cpu, unit, 2, 1);
-      T.f64[0] = S.f32[0]!;
-      T.f64[1] = S.f32[1]!;
+      singleToDouble(T, 0, S, 0);
+      singleToDouble(T, 1, S, 1);
       break;
     case P66:
       convSrc(cpu, unit, 4, 16);
-      T.f32[0] = S.f64[0]!;
-      T.f32[1] = S.f64[1]!;
+      doubleToSingle(T, 0, S, 0);
+      doubleToSingle(T, 1, S, 1);
       T.i32[2] = T.i32[3] = 0;
       break;
     case PF3:
       convSrc(cpu, unit, 1, 1);
       T.i32.set(D.i32);
-      T.f64[0] = S.f32[0]!;
+      singleToDouble(T, 0, S, 0);
       break;
     default:
       convSrc(cpu, unit, 2, 1);
       T.i32.set(D.i32);
-      T.f32[0] = S.f64[0]!;
+      doubleToSingle(T, 0, S, 0);
   }
   commitFlags(cpu, unit);
   setXmm(unit, r, T);
@@ -401,9 +417,9 @@ handlers[0x5b] = (cpu, unit) => {
   if (!sse2(unit) || p === PF2) return false;
   const r = regOf(cpu);
   xmmSrc(cpu, unit, S);
-  clearRaised();
+  begin(unit.mxcsr);
   for (let i = 0; i < 4; i++) {
-    if (p === NONE) T.f32[i] = S.i32[i]!;
+    if (p === NONE) T.f32[i] = intToSingle(S.i32[i]!);
     else T.i32[i] = toInt32(S.f32[i]!, rc(unit), p === PF3);
   }
   commitFlags(cpu, unit);
@@ -415,7 +431,7 @@ handlers[0xe6] = (cpu, unit) => {
   const p = cpu.simdPrefix;
   if (!sse2(unit) || p === NONE) return false;
   const r = regOf(cpu);
-  clearRaised();
+  begin(unit.mxcsr);
   if (p === PF3) {
     convSrc(cpu, unit, 2, 1);
     const a = S.i32[0]!;
@@ -444,14 +460,14 @@ handlers[0xc2] = (cpu, unit) => {
   if (scalar) convSrc(cpu, unit, dbl ? 2 : 1, 1);
   else xmmSrc(cpu, unit, S);
   const pred = cpu.fetch8() & 7;
-  clearRaised();
+  begin(unit.mxcsr);
   T.i32.set(D.i32);
   const lanes = scalar ? 1 : dbl ? 2 : 4;
   for (let i = 0; i < lanes; i++) {
     if (dbl) {
-      const m = compare(pred, D.f64[i]!, S.f64[i]!, snan64(D.i32[2 * i + 1]!, D.i32[2 * i]!) || snan64(S.i32[2 * i + 1]!, S.i32[2 * i]!)) ? -1 : 0;
+      const m = compare(pred, D.f64[i]!, S.f64[i]!, snan64(D.i32[2 * i + 1]!, D.i32[2 * i]!) || snan64(S.i32[2 * i + 1]!, S.i32[2 * i]!), false) ? -1 : 0;
       T.i32[2 * i] = T.i32[2 * i + 1] = m;
-    } else T.i32[i] = compare(pred, D.f32[i]!, S.f32[i]!, snan32(D.i32[i]!) || snan32(S.i32[i]!)) ? -1 : 0;
+    } else T.i32[i] = compare(pred, D.f32[i]!, S.f32[i]!, snan32(D.i32[i]!) || snan32(S.i32[i]!), true) ? -1 : 0;
   }
   commitFlags(cpu, unit);
   setXmm(unit, r, T);

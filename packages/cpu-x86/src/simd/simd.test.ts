@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DATA, fpuMachine } from '../fpu/fpu-test-machine.js';
+import { CODE, DATA, fpuMachine } from '../fpu/fpu-test-machine.js';
 
 const setXmmBytes = (dv: DataView, addr: number, dwords: number[]) => dwords.forEach((d, i) => dv.setUint32(addr + i * 4, d >>> 0, true));
 
@@ -102,6 +102,46 @@ describe('SSE/SSE2', () => {
     expect([0, 1, 2, 3].map((i) => dv.getUint32(DATA + 0x10 + i * 4, true))).toEqual([0x44444444, 0x33333333, 0x22222222, 0x11111111]);
     expect([0, 1, 2, 3].map((i) => dv.getUint32(DATA + 0x20 + i * 4, true))).toEqual([0x22222222, 0x33333333, 0x44444444, 0]);
     expect(dv.getUint32(DATA + 0x30, true)).toBe(0x22222222);
+  });
+  it('an unmasked PE raises #XM (CR4.OSXMMEXCPT) or #UD and leaves the destination unchanged', () => {
+    // LDMXCSR [0x2040]; MOVSD xmm0,[0x2000]; ADDSD xmm0,[0x2008]
+    const code = [0x0f, 0xae, 0x16, 0x40, 0x20, 0xf2, 0x0f, 0x10, 0x06, 0x00, 0x20, 0xf2, 0x0f, 0x58, 0x06, 0x08, 0x20];
+    const run = (osxmmexcpt: boolean, mxcsr: number) =>
+      fpuMachine(code, (m, c) => {
+        const v = new DataView(m.bytes.buffer);
+        v.setUint32(19 * 4, 0x3010, true); // #XM handler: HLT at 0x3010
+        m.bytes[0x3010] = 0xf4;
+        v.setFloat64(DATA, 1, true);
+        v.setFloat64(DATA + 8, 2 ** -60, true);
+        v.setUint32(DATA + 0x40, mxcsr, true);
+        if (osxmmexcpt) c.cr4 |= 0x400;
+      });
+    const xm = run(true, 0x0f80);
+    expect(xm.cpu.eip).toBe(0x3011);
+    expect(xm.unit.xmm[1]).toBe(0x3ff00000);
+    expect(xm.unit.xmm[0]).toBe(0);
+    expect(xm.unit.mxcsr & 0x3f).toBe(0x20);
+    expect(run(false, 0x0f80).cpu.eip).toBe(0x3001);
+    // masked: the sum is rounded (here up, RC = up) and only the flag is set
+    const masked = run(true, 0x5f80);
+    expect(masked.cpu.eip).toBe(CODE + code.length + 1);
+    expect(masked.unit.xmm[0]).toBe(1);
+    expect(masked.unit.mxcsr & 0x3f).toBe(0x20);
+  });
+  it('an unmasked ZE in one lane suppresses the other lanes\' PE and stores nothing', () => {
+    // LDMXCSR [0x2040]; MOVUPS xmm0,[0x2000]; DIVPS xmm0,[0x2020]
+    const { cpu, unit } = fpuMachine([0x0f, 0xae, 0x16, 0x40, 0x20, 0x0f, 0x10, 0x06, 0x00, 0x20, 0x0f, 0x5e, 0x06, 0x20, 0x20], (m, c) => {
+      const v = new DataView(m.bytes.buffer);
+      v.setUint32(19 * 4, 0x3010, true);
+      m.bytes[0x3010] = 0xf4;
+      [1, 1, 2, 4].forEach((x, i) => v.setFloat32(DATA + i * 4, x, true));
+      [3, 0, 1, 1].forEach((x, i) => v.setFloat32(DATA + 0x20 + i * 4, x, true));
+      v.setUint32(DATA + 0x40, 0x1d80, true);
+      c.cr4 |= 0x400;
+    });
+    expect(cpu.eip).toBe(0x3011);
+    expect(unit.mxcsr & 0x3f).toBe(4);
+    expect(Array.from(unit.xmm.subarray(0, 4), (b) => new Float32Array(new Int32Array([b]).buffer)[0])).toEqual([1, 1, 2, 4]);
   });
   it('SSE instructions are #UD without CR4.OSFXSR', () => {
     const { cpu } = fpuMachine([0x0f, 0x57, 0xc0], (_m, c) => {
