@@ -143,9 +143,15 @@ export function fileSha256(path: string): string | null {
   return existsSync(path) ? sha256(readFileSync(path)) : null;
 }
 
+/**
+ * Bumped whenever the builder's output changes for the same inputs (e.g. the
+ * modules.dep order), so cached guests are rebuilt.
+ */
+export const BUILDER_REVISION = 2;
+
 /** The recipe hash: everything besides the packages that determines the initramfs. */
 export function recipeHash(): string {
-  return sha256(JSON.stringify({ format: MANIFEST_FORMAT, INIT_SCRIPT, TEST_SCRIPTS, GUEST_MODULES, SEABIOS_FILES }));
+  return sha256(JSON.stringify({ format: MANIFEST_FORMAT, builder: BUILDER_REVISION, INIT_SCRIPT, TEST_SCRIPTS, GUEST_MODULES, SEABIOS_FILES }));
 }
 
 /** A manifest file's contents, or null if it is missing or not JSON. */

@@ -150,17 +150,20 @@ export function modulesDep(closure: ModuleClosure, relPathOf: (m: ModuleFile) =>
   const byName = new Map(closure.modules.map((m) => [m.name, m]));
   const lines: string[] = [];
   for (const m of closure.modules) {
-    // modules.dep lists the full transitive closure, nearest first.
-    const all: string[] = [];
-    const add = (n: string): void => {
+    // modules.dep lists the full transitive closure with every module before the
+    // modules it needs: modprobe loads the list from its end (depmod's order).
+    const loadOrder: string[] = [];
+    const seen = new Set<string>();
+    const visit = (n: string): void => {
       for (const d of closure.depends.get(n) ?? []) {
-        if (!all.includes(d)) {
-          all.push(d);
-          add(d);
-        }
+        if (seen.has(d)) continue;
+        seen.add(d);
+        visit(d);
+        loadOrder.push(d);
       }
     };
-    add(m.name);
+    visit(m.name);
+    const all = loadOrder.reverse();
     const deps = all.map((d) => relPathOf(byName.get(d)!));
     lines.push(`${relPathOf(m)}:${deps.length ? ' ' + deps.join(' ') : ''}`);
   }
