@@ -20,6 +20,21 @@ describe('parseRunArgs', () => {
   });
 });
 
+describe('--disk', () => {
+  it('is repeatable and keeps the order', () => {
+    expect(parseRunArgs(['--kernel', 'k']).disks).toEqual([]);
+    expect(parseRunArgs(['--kernel', 'k', '--disk', 'a.vmdk', '--disk=b.img', '--disk', 'c.vmdk']).disks).toEqual(['a.vmdk', 'b.img', 'c.vmdk']);
+  });
+  it('rejects a missing path, a .vmx run and more disks than one adapter holds', () => {
+    expect(() => parseRunArgs(['--kernel', 'k', '--disk'])).toThrow(/--disk needs a value/);
+    expect(() => parseRunArgs(['--kernel', 'k', '--disk='])).toThrow(/--disk needs a path/);
+    expect(() => parseRunArgs(['m.vmx', '--disk', 'a.vmdk'])).toThrow(/scsiN:M/);
+    const many = Array.from({ length: 16 }, (_, i) => ['--disk', `d${i}.vmdk`]).flat();
+    expect(() => parseRunArgs(['--kernel', 'k', ...many])).toThrow(/at most 15/);
+    expect(parseRunArgs(['--kernel', 'k', ...many.slice(2)]).disks).toHaveLength(15);
+  });
+});
+
 describe('parseSerialTarget', () => {
   it('knows every target kind', () => {
     expect(parseSerialTarget('file:/tmp/x')).toEqual({ kind: 'file', path: '/tmp/x' });

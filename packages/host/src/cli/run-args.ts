@@ -29,6 +29,8 @@ export interface RunOptions {
   readonly clock: 'realtime' | 'deterministic';
   /** Stop after this many seconds of virtual time (0: no limit). */
   readonly timeLimitSeconds: number;
+  /** `--disk` images, attached to an LSI Logic adapter at SCSI ids 0, 1, 2, ... (not 7). */
+  readonly disks: readonly string[];
 }
 
 /** A command line the user got wrong; the message says how. */
@@ -49,12 +51,13 @@ export function parseSerialTarget(value: string): SerialTarget {
   throw new UsageError(`--serial ${value}: expected stdio, none, file:PATH, unix:PATH or tcp:[HOST:]PORT`);
 }
 
-const valueFlags = new Set(['--kernel', '--initrd', '--append', '--memory', '--bios', '--serial', '--debugcon', '--post', '--clock', '--time-limit']);
+const valueFlags = new Set(['--kernel', '--initrd', '--append', '--memory', '--bios', '--serial', '--debugcon', '--post', '--clock', '--time-limit', '--disk']);
 
 /** Parse the arguments that follow `vm run`. */
 export function parseRunArgs(argv: readonly string[]): RunOptions {
   const vmx: string[] = [];
   const v = new Map<string, string>();
+  const disks: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a.startsWith('--')) {
@@ -63,7 +66,10 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
       if (!valueFlags.has(flag)) throw new UsageError(`unknown option ${flag} (see vm run --help)`);
       const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
       if (value === undefined) throw new UsageError(`${flag} needs a value`);
-      v.set(flag, value);
+      if (flag === '--disk') {
+        if (value === '') throw new UsageError('--disk needs a path');
+        disks.push(value);
+      } else v.set(flag, value);
     } else vmx.push(a);
   }
   let memoryMiB: number | null = null;
@@ -79,6 +85,8 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
   const kernel = v.get('--kernel') ?? null;
   if (kernel === null && (v.has('--initrd') || v.has('--append'))) throw new UsageError('--initrd and --append need --kernel');
   if (vmx.length > 0 && (kernel !== null || v.has('--bios'))) throw new UsageError('give either .vmx files or --kernel/--bios, not both');
+  if (vmx.length > 0 && disks.length > 0) throw new UsageError('--disk is for --kernel/--bios runs; a .vmx lists its disks as scsiN:M.fileName');
+  if (disks.length > 15) throw new UsageError(`--disk: at most 15 disks fit on one adapter (got ${disks.length})`);
   return {
     vmx,
     kernel,
@@ -91,5 +99,6 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     post: v.get('--post') ?? null,
     clock,
     timeLimitSeconds: limit,
+    disks,
   };
 }
