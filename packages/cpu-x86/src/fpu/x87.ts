@@ -1,13 +1,15 @@
 /**
  * The x87 floating-point unit (SDM vol. 1, ch. 8; instruction pages in vol. 2).
  *
- * Registers hold JavaScript doubles, so arithmetic is done with a 53-bit
- * significand whatever the precision-control field says (PC=single rounds
- * results to 24 bits). Loads and stores of the 80-bit format are exact: a
- * register loaded with FLD m80 or FRSTOR/FXRSTOR (or written by MMX) keeps
- * its 80-bit pattern until an operation replaces it, so context switches
- * round-trip every value bit for bit. The package README lists where results
- * can differ from hardware.
+ * Each register has a double view (`st`) and, where the double cannot hold
+ * the value, its exact 80-bit pattern (`isRaw`, `rawSe/rawHi/rawLo`). The
+ * basic arithmetic, FSQRT, FRNDINT, FSCALE, FXTRACT, FPREM/FPREM1, the
+ * compares, FIST, FBSTP/FBLD, FILD m64 and the real stores work on the 80-bit
+ * values in software (./ext80.ts) with RC and PC rounding, the exception
+ * flags and C1 as the hardware sets them. The transcendentals are still
+ * computed with doubles (their NaN operands follow the exact rules). Loads
+ * and stores of the 80-bit format are exact, so FSAVE/FXSAVE and MMX aliasing
+ * round-trip every bit.
  *
  * @module
  */
@@ -19,14 +21,13 @@ import {
   doubleFromBits,
   doubleTo80,
   float80ToDouble,
-  int64ToDouble,
   lastLow,
   pow2,
-  roundRc,
   singleBits,
   singleFromBits,
   type Raw80,
 } from './float80.js';
+import { add80, classify80, compare80, constant80, div80, ExtClass, fmtHi, fmtLo, fxtract80, int64To80, intHi, intLo, mul80, prem80, premQ, rndint80, roundToFormat, roundToInt, scale80, sqrt80 } from './ext80.js';
 
 /** Status word bits (SDM vol. 1, 8.1.3). */
 export const Sw = {
@@ -42,6 +43,9 @@ const CONSTANTS = [1, Math.log2(10), Math.LOG2E, Math.PI, Math.log10(2), Math.LN
 const TRIG_LIMIT = 2 ** 63;
 
 const tmp: Raw80 = { se: 0, hi: 0, lo: 0 };
+const opA: Raw80 = { se: 0, hi: 0, lo: 0 };
+const opB: Raw80 = { se: 0, hi: 0, lo: 0 };
+const res80: Raw80 = { se: 0, hi: 0, lo: 0 };
 
 /** x87 register file, control/status/tag words, pointers, and the instructions. */
 export class X87 {
@@ -238,6 +242,11 @@ export class X87 {
     return true;
   }
 
+  /** Push an exact 80-bit value (see {@link push}). */
+  private pushRaw(se: number, hi: number, lo: number): void {
+    if (this.push(0)) this.loadRaw(this.top, se, hi, lo);
+  }
+
   /** Pop ST(0) (marks it empty). */
   pop(): void {
     this.empty |= 1 << this.top;
@@ -282,37 +291,45 @@ export class X87 {
 
   /** Set when a load raised an unmasked invalid operation: the instruction must not complete. */
   private aborted = false;
+  /** Set when the last m32/m64 real operand was a signaling NaN (quieted on load; the NaN rules still need to know). */
+  private memSnan = false;
 
   /** Read m32real (a signaling NaN raises IE and is quieted). */
-  private ldSingle(cpu: Cpu): number {
+  private ldSingle(cpu: Cpu, checkDenormal = true): number {
     const b = cpu.read32(cpu.eaSeg, cpu.eaOff);
     if ((b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0 && (b & 0x400000) === 0) {
       if (this.exc(Sw.IE)) this.aborted = true;
+      this.memSnan = true;
       return singleFromBits(b | 0x400000);
     }
+    // a denormal operand (DE): unmasked, the instruction does not complete (SDM vol. 1, 8.5.2)
+    if (checkDenormal && (b & 0x7f800000) === 0 && (b & 0x7fffff) !== 0 && this.exc(Sw.DE)) this.aborted = true;
     return singleFromBits(b);
   }
 
   /** Read m64real. */
-  private ldDouble(cpu: Cpu): number {
+  private ldDouble(cpu: Cpu, checkDenormal = true): number {
     const lo = cpu.read32(cpu.eaSeg, cpu.eaOff);
     const hi = cpu.read32(cpu.eaSeg, (cpu.eaOff + 4) | 0);
     if ((hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | lo) !== 0 && (hi & 0x80000) === 0) {
       if (this.exc(Sw.IE)) this.aborted = true;
+      this.memSnan = true;
       return doubleFromBits(hi | 0x80000, lo);
     }
+    if (checkDenormal && (hi & 0x7ff00000) === 0 && ((hi & 0xfffff) | lo) !== 0 && this.exc(Sw.DE)) this.aborted = true;
     return doubleFromBits(hi, lo);
   }
 
   /** Read the memory operand of an arithmetic escape (D8 m32real, DA m32int, DC m64real, DE m16int). */
   private ldArith(cpu: Cpu, esc: number): number {
+    this.memSnan = false;
     switch (esc) {
       case 0:
-        return this.ldSingle(cpu);
+        return this.ldSingle(cpu, false); // DE is decided with the operation (NaN and zero-divide take precedence)
       case 2:
         return cpu.read32(cpu.eaSeg, cpu.eaOff);
       case 4:
-        return this.ldDouble(cpu);
+        return this.ldDouble(cpu, false);
       default:
         return (cpu.read16(cpu.eaSeg, cpu.eaOff) << 16) >> 16;
     }
@@ -346,24 +363,6 @@ export class X87 {
     return (lo & 0x7ff) === 0 && e >= 16383 - 1022 && e <= 16383 + 1023;
   }
 
-  /** Round ST(0) for an integer store: returns the integer, or NaN after an invalid-operation (masked: store the indefinite). */
-  private toInt(v: number, min: number, max: number): number {
-    if (v !== v || !Number.isFinite(v)) {
-      this.exc(Sw.IE);
-      return NaN;
-    }
-    const r = roundRc(v, this.cw >> 10);
-    if (r < min || r > max) {
-      this.exc(Sw.IE);
-      return NaN;
-    }
-    if (r !== v) {
-      this.sw = (this.sw & ~Sw.C1) | (Math.abs(r) > Math.abs(v) ? Sw.C1 : 0);
-      this.exc(Sw.PE);
-    }
-    return r;
-  }
-
   /** Store ST(0) as a double or single with overflow/underflow/precision flags. */
   private stFloat(cpu: Cpu, single: boolean): boolean {
     const p = this.top;
@@ -378,6 +377,18 @@ export class X87 {
       return true;
     }
     const v = this.st[p]!;
+    this.bits80(p, tmp);
+    if (classify80(tmp.se, tmp.hi, tmp.lo) === ExtClass.UNSUPPORTED) {
+      // unsupported formats are invalid operands: the indefinite is stored when IE is masked
+      if (this.exc(Sw.IE)) return false;
+      if (single) cpu.write32(cpu.eaSeg, cpu.eaOff, 0xffc00000 | 0);
+      else {
+        this.probe(cpu, 8);
+        cpu.write32(cpu.eaSeg, cpu.eaOff, 0);
+        cpu.write32(cpu.eaSeg, (cpu.eaOff + 4) | 0, 0xfff80000 | 0);
+      }
+      return true;
+    }
     if (v !== v) {
       // keep sign and payload: take the top significand bits of the 80-bit NaN
       this.bits80(p, tmp);
@@ -389,6 +400,24 @@ export class X87 {
         this.probe(cpu, 8);
         cpu.write32(cpu.eaSeg, cpu.eaOff, ((tmp.hi << 21) | (tmp.lo >>> 11)) | 0);
         cpu.write32(cpu.eaSeg, (cpu.eaOff + 4) | 0, sign | 0x7ff80000 | ((tmp.hi >>> 11) & 0x7ffff));
+      }
+      return true;
+    }
+    if (classify80(tmp.se, tmp.hi, tmp.lo) === ExtClass.FINITE) {
+      const f = roundToFormat(tmp, single, this.cw);
+      this.sw &= ~Sw.C1;
+      // unmasked overflow/underflow: nothing is stored (SDM vol. 1, 4.9.1.4-5)
+      if ((f & (Sw.OE | Sw.UE) & ~this.cw) !== 0) {
+        this.exc(f & 0x3e);
+        return false;
+      }
+      if ((f & Sw.C1) !== 0) this.sw |= Sw.C1;
+      this.exc(f & 0x3e);
+      if (single) cpu.write32(cpu.eaSeg, cpu.eaOff, fmtHi);
+      else {
+        this.probe(cpu, 8);
+        cpu.write32(cpu.eaSeg, cpu.eaOff, fmtLo);
+        cpu.write32(cpu.eaSeg, (cpu.eaOff + 4) | 0, fmtHi);
       }
       return true;
     }
@@ -418,6 +447,8 @@ export class X87 {
     const mem = modrm < 0xc0;
     if (!this.isControl(esc, modrm)) {
       this.checkPending(cpu, ferr);
+      // C1 reports a stack overflow or a round-up; every other outcome leaves it 0 (SDM vol. 2, per instruction)
+      this.sw &= ~Sw.C1;
       this.fip = cpu.opStart;
       this.fcs = cpu.segSel[1]!;
       this.fop = ((esc << 8) | modrm) & 0x7ff;
@@ -442,7 +473,29 @@ export class X87 {
    * D8 forms b is the source and dst ST(0); for DC/DE forms b is ST(i) and dst ST(i), which gives
    * those opcodes' swapped FSUB/FSUBR and FDIV/FDIVR meanings.
    */
-  private arith(op: number, dst: number, a: number, b: number): void {
+  private arith(op: number, dst: number, a: number, b: number, bPhys = -1, bDenormal = false): void {
+    this.bits80(this.top, opA);
+    if (bPhys >= 0) this.bits80(bPhys, opB);
+    else doubleTo80(b, opB);
+    const ca = classify80(opA.se, opA.hi, opA.lo);
+    const cb = bPhys < 0 && this.memSnan ? ExtClass.SNAN : classify80(opB.se, opB.hi, opB.lo);
+    if ((ca | cb) === ExtClass.FINITE) {
+      this.sw &= ~Sw.C1;
+      this.arith80(op, dst, bDenormal);
+      return;
+    }
+    if (ca >= ExtClass.QNAN || cb >= ExtClass.QNAN) {
+      this.sw &= ~Sw.C1;
+      this.nanResult(this.phys(dst), ca, cb);
+      return;
+    }
+    // an infinity with a denormal: DE is still reported
+    const den = bDenormal || ((opA.se & 0x7fff) === 0 && (opA.hi | opA.lo) !== 0) || ((opB.se & 0x7fff) === 0 && (opB.hi | opB.lo) !== 0);
+    if (den && this.exc(Sw.DE)) return;
+    // here one operand is infinite: only the other's sign and zero-ness matter, which a double of an
+    // out-of-range finite 80-bit value (rounded to 0 or infinity) would lose
+    if (ca === ExtClass.FINITE) a = finiteStandIn(a, opA);
+    if (cb === ExtClass.FINITE) b = finiteStandIn(b, opB);
     let r: number;
     switch (op) {
       case 0:
@@ -474,35 +527,137 @@ export class X87 {
     this.result(dst, this.rounded(r), a, b);
   }
 
+  /** {@link arith} on finite operands, exactly in 80-bit extended precision under RC and PC. */
+  private arith80(op: number, dst: number, bDenormal: boolean): void {
+    let f: number;
+    switch (op) {
+      case 0:
+        f = add80(opA, opB, false, this.cw, res80);
+        break;
+      case 1:
+        f = mul80(opA, opB, this.cw, res80);
+        break;
+      case 4:
+        f = add80(opA, opB, true, this.cw, res80);
+        break;
+      case 5:
+        f = add80(opB, opA, true, this.cw, res80);
+        break;
+      case 6:
+        f = div80(opA, opB, this.cw, res80);
+        break;
+      default:
+        f = div80(opB, opA, this.cw, res80);
+        break;
+    }
+    if (bDenormal && (f & (Sw.ZE | Sw.IE)) === 0) f |= Sw.DE;
+    // a denormal operand is reported first; unmasked, nothing else happens (SDM 8.5.2)
+    if ((f & Sw.DE) !== 0 && this.exc(Sw.DE)) return;
+    if ((f & Sw.IE) !== 0) {
+      if (this.exc(Sw.IE)) return;
+      this.setIndefinite(this.phys(dst));
+      return;
+    }
+    if (this.exc(f & 0x3e)) return;
+    if ((f & Sw.C1) !== 0) this.sw |= Sw.C1;
+    this.loadRaw(this.phys(dst), res80.se, res80.hi, res80.lo);
+  }
+
+  /**
+   * NaN and unsupported operands of a transcendental: the NaN rules of the basic arithmetic
+   * (the result goes to ST(0), or to ST(1) followed by a pop for the binary forms). Returns
+   * true when it handled the instruction.
+   */
+  private transNaN(binary: boolean): boolean {
+    if (((this.empty >> this.top) & 1) !== 0) return false;
+    if (binary && ((this.empty >> this.phys(1)) & 1) !== 0) return false;
+    this.bits80(this.top, opA);
+    if (binary) this.bits80(this.phys(1), opB);
+    else {
+      opB.se = opA.se;
+      opB.hi = opA.hi;
+      opB.lo = opA.lo;
+    }
+    const ca = classify80(opA.se, opA.hi, opA.lo);
+    const cb = binary ? classify80(opB.se, opB.hi, opB.lo) : ca;
+    if (ca < ExtClass.QNAN && cb < ExtClass.QNAN) return false;
+    this.sw &= ~(Sw.C1 | Sw.C2);
+    const before = this.sw & Sw.ES;
+    this.nanResult(binary ? this.phys(1) : this.top, ca, cb);
+    // an unmasked invalid operation leaves the stack as it was
+    if (binary && !(before === 0 && (this.sw & Sw.ES) !== 0 && (this.sw & Sw.IE & ~this.cw) !== 0)) this.pop();
+    return true;
+  }
+
+  /** Deliver res80 to ST(dst) under the flags `f` of an ext80 operation (IE gives the indefinite; DE/IE/ZE unmasked store nothing). */
+  private finish80(f: number, dst: number): void {
+    this.sw &= ~Sw.C1;
+    if ((f & Sw.DE) !== 0 && this.exc(Sw.DE)) return;
+    if ((f & Sw.IE) !== 0) {
+      if (!this.exc(Sw.IE)) this.setIndefinite(this.phys(dst));
+      return;
+    }
+    if (this.exc(f & 0x3e)) return;
+    if ((f & Sw.C1) !== 0) this.sw |= Sw.C1;
+    this.loadRaw(this.phys(dst), res80.se, res80.hi, res80.lo);
+  }
+
+  /**
+   * Result of an operation on opA/opB when one is a NaN or unsupported (classes `ca`/`cb`):
+   * unsupported gives IE and the indefinite; a signaling NaN raises IE; the NaN (of two, the
+   * larger significand) is delivered quieted (SDM vol. 1, 4.8.3.5, table 4-7).
+   */
+  private nanResult(p: number, ca: number, cb: number): void {
+    if (ca === ExtClass.UNSUPPORTED || cb === ExtClass.UNSUPPORTED) {
+      if (!this.exc(Sw.IE)) this.setIndefinite(p);
+      return;
+    }
+    if ((ca === ExtClass.SNAN || cb === ExtClass.SNAN) && this.exc(Sw.IE)) return;
+    let src = opA;
+    if (ca !== cb && ca >= ExtClass.QNAN && cb >= ExtClass.QNAN) {
+      // a signaling and a quiet NaN: the quiet one wins (SDM vol. 1, table 4-7)
+      if (cb === ExtClass.QNAN) src = opB;
+    } else if (ca >= ExtClass.QNAN && cb >= ExtClass.QNAN) {
+      const ah = (opA.hi | 0x40000000) >>> 0;
+      const bh = (opB.hi | 0x40000000) >>> 0;
+      if (bh > ah || (bh === ah && opB.lo >>> 0 > opA.lo >>> 0)) src = opB;
+    } else if (cb >= ExtClass.QNAN) src = opB;
+    this.setRawBits(p, src.se, (src.hi | 0x40000000) >>> 0, src.lo);
+  }
+
   /** Compare and set C3/C2/C0 (FCOM family); `unordered` = FUCOM (QNaN does not raise IE). */
-  private compare(a: number, b: number, unordered: boolean): void {
-    let cc: number;
-    if (a !== a || b !== b) {
-      cc = Sw.C3 | Sw.C2 | Sw.C0;
-      if (!unordered || this.isSignaling(a) || this.isSignaling(b)) this.exc(Sw.IE);
-    } else if (a > b) cc = 0;
-    else if (a < b) cc = Sw.C0;
-    else cc = Sw.C3;
-    this.sw = (this.sw & ~CC) | cc;
+  private compare(b: number, bPhys: number, unordered: boolean, bDenormal = false): void {
+    const o = this.order(b, bPhys, unordered, bDenormal);
+    this.sw = (this.sw & ~CC) | (o === 0 ? 0 : o === 1 ? Sw.C0 : o === 2 ? Sw.C3 : Sw.C3 | Sw.C2 | Sw.C0);
   }
 
   /** Compare into EFLAGS (FCOMI/FUCOMI): ZF PF CF; OF SF AF cleared. */
-  private compareFlags(cpu: Cpu, a: number, b: number, unordered: boolean): void {
-    let f: number;
-    if (a !== a || b !== b) {
-      f = 0x45;
-      if (!unordered || this.isSignaling(a) || this.isSignaling(b)) this.exc(Sw.IE);
-    } else if (a > b) f = 0;
-    else if (a < b) f = 0x1;
-    else f = 0x40;
+  private compareFlags(cpu: Cpu, b: number, bPhys: number, unordered: boolean): void {
+    const o = this.order(b, bPhys, unordered);
     this.sw &= ~Sw.C1;
-    cpu.setArith(0x8d5, f);
+    cpu.setArith(0x8d5, o === 0 ? 0 : o === 1 ? 0x1 : o === 2 ? 0x40 : 0x45);
   }
 
-  /** NaN operands that came from memory are quieted at load; only raw register NaNs can be signaling. */
-  private isSignaling(_v: number): boolean {
-    return false;
+  /**
+   * ST(0) against ST(bPhys) (physical) or the value `b`, exactly on the 80-bit values: 0 greater,
+   * 1 less, 2 equal, 3 unordered. Raises IE for unsupported operands, signaling NaNs, and any NaN
+   * unless `unordered` (FUCOM); DE for denormal operands.
+   */
+  private order(b: number, bPhys: number, unordered: boolean, bDenormal = false): number {
+    this.bits80(this.top, opA);
+    if (bPhys >= 0) this.bits80(bPhys, opB);
+    else doubleTo80(b, opB);
+    const ca = classify80(opA.se, opA.hi, opA.lo);
+    const cb = classify80(opB.se, opB.hi, opB.lo);
+    if (ca >= ExtClass.QNAN || cb >= ExtClass.QNAN) {
+      if (!unordered || ca !== ExtClass.QNAN && ca >= ExtClass.QNAN || cb !== ExtClass.QNAN && cb >= ExtClass.QNAN) this.exc(Sw.IE);
+      return 3;
+    }
+    const r = compare80(opA, opB);
+    if ((r & 4) !== 0 || bDenormal) this.exc(Sw.DE);
+    return r & 3;
   }
+
 
   private execMem(cpu: Cpu, esc: number, reg: number): void {
     const seg = cpu.eaSeg;
@@ -518,10 +673,10 @@ export class X87 {
           return;
         }
         if (reg === 2 || reg === 3) {
-          if (this.need(0, -1)) this.compare(this.get(0), v, false);
+          if (this.need(0, -1)) this.compare(v, -1, false, isMemDenormal(esc, v));
           else this.sw |= Sw.C3 | Sw.C2 | Sw.C0;
           if (reg === 3) this.pop();
-        } else if (this.need(0, this.top)) this.arith(reg, 0, this.get(0), v);
+        } else if (this.need(0, this.top)) this.arith(reg, 0, this.get(0), v, -1, isMemDenormal(esc, v));
         return;
       }
       case 1:
@@ -630,7 +785,8 @@ export class X87 {
           case 5: {
             const lo = cpu.read32(seg, off);
             const hi = cpu.read32(seg, (off + 4) | 0);
-            this.push(int64ToDouble(hi, lo));
+            int64To80(hi, lo, tmp);
+            this.pushRaw(tmp.se, tmp.hi, tmp.lo);
             return;
           }
           case 6:
@@ -646,6 +802,63 @@ export class X87 {
   }
 
   /** FIST/FISTP m16/m32/m64. */
+  /** ST(0) rounded to an integer under RC, exactly from its 80-bit value; NaN (IE raised) when invalid or outside min..max. */
+  private toInt80(min: number, max: number): number {
+    this.bits80(this.top, opA);
+    if (classify80(opA.se, opA.hi, opA.lo) !== ExtClass.FINITE) {
+      this.exc(Sw.IE);
+      return NaN;
+    }
+    const f = roundToInt(opA, this.cw >> 10);
+    const neg = (opA.se & 0x8000) !== 0;
+    const mag = intHi * 4294967296 + intLo;
+    if ((f & Sw.IE) !== 0 || intHi >= 0x200000 || (neg ? -mag < min : mag > max)) {
+      this.exc(Sw.IE);
+      return NaN;
+    }
+    if ((f & Sw.PE) !== 0) {
+      this.sw = (this.sw & ~Sw.C1) | (f & Sw.C1);
+      this.exc(Sw.PE);
+    }
+    return neg ? -mag : mag;
+  }
+
+  /** FIST(P) m64int: exact from the 80-bit value (the magnitude may exceed 2^53). */
+  private fist64(cpu: Cpu, doPop: boolean): void {
+    const seg = cpu.eaSeg;
+    const off = cpu.eaOff;
+    this.bits80(this.top, opA);
+    let ok = classify80(opA.se, opA.hi, opA.lo) === ExtClass.FINITE;
+    let f = 0;
+    const neg = (opA.se & 0x8000) !== 0;
+    if (ok) {
+      f = roundToInt(opA, this.cw >> 10);
+      // in range: below 2^63, or exactly 2^63 when negative
+      if ((f & Sw.IE) !== 0 || (intHi >>> 0) > 0x80000000 || (intHi === 0x80000000 && (!neg || intLo !== 0))) ok = false;
+    }
+    if (!ok) {
+      if (this.exc(Sw.IE)) return; // unmasked invalid: memory untouched
+      this.probe(cpu, 8);
+      cpu.write32(seg, off, 0);
+      cpu.write32(seg, (off + 4) | 0, 0x80000000 | 0);
+    } else {
+      if ((f & Sw.PE) !== 0) {
+        this.sw = (this.sw & ~Sw.C1) | (f & Sw.C1);
+        this.exc(Sw.PE);
+      }
+      let hi = intHi;
+      let lo = intLo;
+      if (neg) {
+        lo = (~lo + 1) >>> 0;
+        hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;
+      }
+      this.probe(cpu, 8);
+      cpu.write32(seg, off, lo | 0);
+      cpu.write32(seg, (off + 4) | 0, hi | 0);
+    }
+    if (doPop) this.pop();
+  }
+
   private fist(cpu: Cpu, bits: number, doPop: boolean): void {
     const seg = cpu.eaSeg;
     const off = cpu.eaOff;
@@ -655,7 +868,8 @@ export class X87 {
       r = NaN;
     } else {
       const lim = bits === 16 ? 0x8000 : bits === 32 ? 0x80000000 : 2 ** 63;
-      r = this.toInt(this.get(0), -lim, lim - 1);
+      if (bits === 64) return this.fist64(cpu, doPop);
+      r = this.toInt80(-lim, lim - 1);
       if (r !== r && (this.cw & Sw.IE) === 0) return; // unmasked invalid: memory untouched
     }
     if (bits === 16) cpu.write16(seg, off, r !== r ? 0x8000 : r & 0xffff);
@@ -676,40 +890,58 @@ export class X87 {
 
   /** FBLD: 18 packed BCD digits and a sign byte. */
   private fbld(cpu: Cpu, seg: number, off: number): void {
-    let v = 0;
+    // cold path: the 18 digits exceed a double, so accumulate exactly with BigInt
+    let v = BigInt(0);
+    const hundred = BigInt(100);
     for (let i = 8; i >= 0; i--) {
       const b = cpu.read8(seg, (off + i) | 0);
-      v = v * 100 + (b >> 4) * 10 + (b & 15);
+      v = v * hundred + BigInt((b >> 4) * 10 + (b & 15));
     }
     const sign = cpu.read8(seg, (off + 9) | 0) & 0x80;
-    this.push(sign ? -v : v);
+    int64To80(Number(v >> BigInt(32)) | 0, Number(v & BigInt(0xffffffff)) | 0, tmp);
+    this.pushRaw(tmp.se | (sign ? 0x8000 : 0), tmp.hi, tmp.lo);
   }
 
   /** FBSTP: store ST(0) rounded as 18 packed BCD digits, then pop. */
   private fbstp(cpu: Cpu, seg: number, off: number): void {
-    let r = NaN;
+    // cold path: the magnitude may need 60 bits, so it is handled with BigInt
+    let valid = false;
+    let mag = BigInt(0);
+    let neg = false;
     if ((this.empty >> this.top) & 1) {
       if (this.stackFault(false)) return;
     } else {
-      r = this.toInt(this.get(0), -(1e18 - 1), 1e18 - 1);
-      if (r !== r && (this.cw & Sw.IE) === 0) return;
+      this.bits80(this.top, opA);
+      neg = (opA.se & 0x8000) !== 0;
+      let f: number = Sw.IE;
+      if (classify80(opA.se, opA.hi, opA.lo) === ExtClass.FINITE) f = roundToInt(opA, this.cw >> 10);
+      if ((f & Sw.IE) === 0) {
+        mag = (BigInt(intHi) << BigInt(32)) | BigInt(intLo);
+        valid = mag < BigInt('1000000000000000000');
+      }
+      if (!valid) {
+        if (this.exc(Sw.IE)) return;
+      } else if ((f & Sw.PE) !== 0) {
+        this.sw = (this.sw & ~Sw.C1) | (f & Sw.C1);
+        this.exc(Sw.PE);
+      }
     }
     this.probe(cpu, 10);
-    if (r !== r) {
+    if (!valid) {
       // packed BCD indefinite
       for (let i = 0; i < 7; i++) cpu.write8(seg, (off + i) | 0, 0);
       cpu.write8(seg, (off + 7) | 0, 0xc0);
       cpu.write8(seg, (off + 8) | 0, 0xff);
       cpu.write8(seg, (off + 9) | 0, 0xff);
     } else {
-      // Exact decimal digits of an integer-valued double below 10^18 (cold path: BigInt is fine here).
-      let n = BigInt(Math.abs(r));
+      let n = mag;
+      const hundred = BigInt(100);
       for (let i = 0; i < 9; i++) {
-        const d = Number(n % 100n);
-        n /= 100n;
+        const d = Number(n % hundred);
+        n /= hundred;
         cpu.write8(seg, (off + i) | 0, ((((d / 10) | 0) << 4) | d % 10) & 0xff);
       }
-      cpu.write8(seg, (off + 9) | 0, r < 0 || Object.is(r, -0) ? 0x80 : 0);
+      cpu.write8(seg, (off + 9) | 0, neg ? 0x80 : 0);
     }
     this.pop();
   }
@@ -819,7 +1051,7 @@ export class X87 {
     this.setRawBits(p, se, hi, lo);
     const v = this.st[p]!;
     if (v === v && this.tag(p) !== 2 && this.exactInDouble(se, hi, lo)) this.isRaw[p] = 0;
-    else if (v === v && v === 0) this.isRaw[p] = 0;
+    else if ((se & 0x7fff) === 0 && (hi | lo) === 0) this.isRaw[p] = 0;
   }
 
   // ------------------------------------------------------- register forms
@@ -828,10 +1060,10 @@ export class X87 {
     switch (esc) {
       case 0: // D8: ST(0) op ST(i)
         if (reg === 2 || reg === 3) {
-          if (this.need(0, -1) && this.need(rm, -1)) this.compare(this.get(0), this.get(rm), false);
+          if (this.need(0, -1) && this.need(rm, -1)) this.compare(0, this.phys(rm), false);
           else this.sw |= Sw.C3 | Sw.C2 | Sw.C0;
           if (reg === 3) this.pop();
-        } else if (this.need(0, this.top) && this.need(rm, this.top)) this.arith(reg, 0, this.get(0), this.get(rm));
+        } else if (this.need(0, this.top) && this.need(rm, this.top)) this.arith(reg, 0, this.get(0), this.get(rm), this.phys(rm));
         return;
       case 1:
         this.d9reg(cpu, reg, rm);
@@ -845,7 +1077,7 @@ export class X87 {
         }
         if (reg === 5 && rm === 1) {
           // FUCOMPP
-          if (this.need(0, -1) && this.need(1, -1)) this.compare(this.get(0), this.get(1), true);
+          if (this.need(0, -1) && this.need(1, -1)) this.compare(0, this.phys(1), true);
           else this.sw |= Sw.C3 | Sw.C2 | Sw.C0;
           this.pop();
           this.pop();
@@ -876,7 +1108,7 @@ export class X87 {
           }
         }
         if (reg === 5 || reg === 6) {
-          if (this.need(0, -1) && this.need(rm, -1)) this.compareFlags(cpu, this.get(0), this.get(rm), reg === 5);
+          if (this.need(0, -1) && this.need(rm, -1)) this.compareFlags(cpu, 0, this.phys(rm), reg === 5);
           else cpu.setArith(0x8d5, 0x45);
           return;
         }
@@ -884,10 +1116,10 @@ export class X87 {
         return;
       case 4: // DC: ST(i) op ST(0), with SUB/SUBR and DIV/DIVR swapped
         if (reg === 2 || reg === 3) {
-          if (this.need(0, -1) && this.need(rm, -1)) this.compare(this.get(0), this.get(rm), false);
+          if (this.need(0, -1) && this.need(rm, -1)) this.compare(0, this.phys(rm), false);
           else this.sw |= Sw.C3 | Sw.C2 | Sw.C0;
           if (reg === 3) this.pop();
-        } else if (this.need(0, this.phys(rm)) && this.need(rm, this.phys(rm))) this.arith(reg, rm, this.get(0), this.get(rm));
+        } else if (this.need(0, this.phys(rm)) && this.need(rm, this.phys(rm))) this.arith(reg, rm, this.get(0), this.get(rm), this.phys(rm));
         return;
       case 5:
         switch (reg) {
@@ -904,7 +1136,7 @@ export class X87 {
             return;
           case 4: // FUCOM
           case 5: // FUCOMP
-            if (this.need(0, -1) && this.need(rm, -1)) this.compare(this.get(0), this.get(rm), true);
+            if (this.need(0, -1) && this.need(rm, -1)) this.compare(0, this.phys(rm), true);
             else this.sw |= Sw.C3 | Sw.C2 | Sw.C0;
             if (reg === 5) this.pop();
             return;
@@ -916,7 +1148,7 @@ export class X87 {
         if (reg === 3) {
           if (rm !== 1) cpu.ud();
           // FCOMPP
-          if (this.need(0, -1) && this.need(1, -1)) this.compare(this.get(0), this.get(1), false);
+          if (this.need(0, -1) && this.need(1, -1)) this.compare(0, this.phys(1), false);
           else this.sw |= Sw.C3 | Sw.C2 | Sw.C0;
           this.pop();
           this.pop();
@@ -924,13 +1156,13 @@ export class X87 {
         }
         if (reg === 2) {
           // FCOMP5 (alias)
-          if (this.need(0, -1) && this.need(rm, -1)) this.compare(this.get(0), this.get(rm), false);
+          if (this.need(0, -1) && this.need(rm, -1)) this.compare(0, this.phys(rm), false);
           this.pop();
           return;
         }
         if (this.need(0, this.phys(rm)) && this.need(rm, this.phys(rm))) {
           const before = this.sw & Sw.ES;
-          this.arith(reg, rm, this.get(0), this.get(rm));
+          this.arith(reg, rm, this.get(0), this.get(rm), this.phys(rm));
           if ((this.sw & Sw.ES) !== 0 && before === 0 && (this.sw & (Sw.IE | Sw.ZE) & ~this.cw) !== 0) return;
         }
         this.pop();
@@ -958,7 +1190,7 @@ export class X87 {
           return;
         }
         if (reg === 5 || reg === 6) {
-          if (this.need(0, -1) && this.need(rm, -1)) this.compareFlags(cpu, this.get(0), this.get(rm), reg === 5);
+          if (this.need(0, -1) && this.need(rm, -1)) this.compareFlags(cpu, 0, this.phys(rm), reg === 5);
           else cpu.setArith(0x8d5, 0x45);
           this.pop();
           return;
@@ -1036,7 +1268,10 @@ export class X87 {
         return;
       case 5:
         if (rm === 7) cpu.ud();
-        this.push(CONSTANTS[rm]!);
+        if (rm >= 1 && rm <= 5) {
+          constant80(rm - 1, (this.cw >>> 10) & 3, tmp);
+          this.pushRaw(tmp.se, tmp.hi, tmp.lo);
+        } else this.push(CONSTANTS[rm]!);
         return;
       case 6:
         this.d9f0(rm);
@@ -1056,8 +1291,11 @@ export class X87 {
       else {
         const t = this.tag(p);
         const v = this.st[p]!;
-        if (v !== v) c = this.isRaw[p] && (this.rawSe[p]! & 0x7fff) !== 0x7fff ? 0 : Sw.C0;
-        else if (v === Infinity || v === -Infinity) c = Sw.C2 | Sw.C0;
+        this.bits80(p, tmp);
+        const k = classify80(tmp.se, tmp.hi, tmp.lo);
+        if (k === ExtClass.UNSUPPORTED) c = 0;
+        else if (v !== v) c = Sw.C0;
+        else if (k === ExtClass.INF) c = Sw.C2 | Sw.C0;
         else if (t === 1) c = Sw.C3;
         else if (t === 2) c = Sw.C3 | Sw.C2;
         else c = Sw.C2;
@@ -1066,7 +1304,6 @@ export class X87 {
       return;
     }
     if (!this.need(0, this.top)) return;
-    const v = this.get(0);
     switch (rm) {
       case 0: // FCHS
         this.setNeg(this.top);
@@ -1077,7 +1314,7 @@ export class X87 {
         this.sw &= ~Sw.C1;
         return;
       case 4: // FTST
-        this.compare(v, 0, false);
+        this.compare(0, -1, false);
         return;
       default:
         cpu.ud();
@@ -1099,6 +1336,8 @@ export class X87 {
   }
 
   private d9f0(rm: number): void {
+    // F2XM1 (unary), FYL2X and FPATAN (binary, result in ST(1) then pop)
+    if ((rm === 0 || rm === 1 || rm === 3) && this.transNaN(rm !== 0)) return;
     switch (rm) {
       case 0: // F2XM1
         if (this.need(0, this.top)) this.unary(Math.expm1(this.get(0) * Math.LN2));
@@ -1135,13 +1374,28 @@ export class X87 {
         // FXTRACT
         if (!this.need(0, this.top)) return;
         const x = this.get(0);
-        if (x === 0) {
+        this.bits80(this.top, opA);
+        const kind = classify80(opA.se, opA.hi, opA.lo);
+        if (kind === ExtClass.FINITE && (opA.hi | opA.lo) === 0) {
           if (this.exc(Sw.ZE)) return;
           this.unary(-Infinity);
           this.push(x);
           return;
         }
-        if (!Number.isFinite(x)) {
+        if (kind >= ExtClass.QNAN) {
+          // unsupported: both results are the indefinite; a NaN is delivered (quieted) to both
+          if (kind !== ExtClass.QNAN && this.exc(Sw.IE)) return;
+          if (kind === ExtClass.UNSUPPORTED) {
+            this.setIndefinite(this.top);
+            this.push(NaN);
+            this.setIndefinite(this.top);
+          } else {
+            this.setRawBits(this.top, opA.se, (opA.hi | 0x40000000) >>> 0, opA.lo);
+            this.pushRaw(opA.se, (opA.hi | 0x40000000) >>> 0, opA.lo);
+          }
+          return;
+        }
+        if (kind !== ExtClass.FINITE) {
           if (x !== x) {
             this.push(x);
             return;
@@ -1150,18 +1404,11 @@ export class X87 {
           this.push(x);
           return;
         }
-        const e = Math.floor(Math.log2(Math.abs(x)));
-        let sig = x / pow2(e);
-        let ex = e;
-        if (Math.abs(sig) >= 2) {
-          sig /= 2;
-          ex++;
-        } else if (Math.abs(sig) < 1) {
-          sig *= 2;
-          ex--;
-        }
-        this.unary(ex);
-        this.push(sig);
+        if ((opA.se & 0x7fff) === 0 && this.exc(Sw.DE)) return;
+        const ex = fxtract80(opA, res80);
+        int64To80(ex < 0 ? -1 : 0, ex, tmp);
+        this.loadRaw(this.top, tmp.se, tmp.hi, tmp.lo);
+        this.pushRaw(res80.se, res80.hi, res80.lo);
         return;
       }
       case 5: // FPREM1
@@ -1178,6 +1425,8 @@ export class X87 {
   }
 
   private d9f8(rm: number): void {
+    // FSIN/FCOS (unary), FYL2XP1 (binary)
+    if ((rm === 1 || rm === 6 || rm === 7) && this.transNaN(rm === 1)) return;
     switch (rm) {
       case 0: // FPREM
         this.fprem(false);
@@ -1188,9 +1437,18 @@ export class X87 {
         return;
       case 2: // FSQRT
         if (this.need(0, this.top)) {
-          const x = this.get(0);
-          this.sw &= ~Sw.C1;
-          this.result(0, Object.is(x, -0) ? -0 : this.rounded(Math.sqrt(x)), x, 0);
+          this.bits80(this.top, opA);
+          const kind = classify80(opA.se, opA.hi, opA.lo);
+          if (kind === ExtClass.FINITE) this.finish80(sqrt80(opA, this.cw, res80), 0);
+          else if (kind >= ExtClass.QNAN) {
+            opB.se = opA.se;
+            opB.hi = opA.hi;
+            opB.lo = opA.lo;
+            this.nanResult(this.top, kind, kind);
+          } else {
+            const x = this.get(0);
+            this.result(0, Object.is(x, -0) ? -0 : Math.sqrt(x), x, 0);
+          }
         }
         return;
       case 3: {
@@ -1209,19 +1467,46 @@ export class X87 {
       }
       case 4: // FRNDINT
         if (this.need(0, this.top)) {
+          this.bits80(this.top, opA);
+          if (classify80(opA.se, opA.hi, opA.lo) === ExtClass.FINITE) {
+            this.finish80(rndint80(opA, this.cw >> 10, res80), 0);
+            return;
+          }
+          const kind = classify80(opA.se, opA.hi, opA.lo);
+          if (kind >= ExtClass.QNAN) {
+            opB.se = opA.se;
+            opB.hi = opA.hi;
+            opB.lo = opA.lo;
+            this.nanResult(this.top, kind, kind);
+            return;
+          }
           const x = this.get(0);
-          const r = Number.isFinite(x) ? roundRc(x, this.cw >> 10) : x;
+          const r = x;
           if (r !== x && x === x) this.exc(Sw.PE);
           this.result(0, r === 0 && (x < 0 || Object.is(x, -0)) ? -0 : r, x, 0);
         }
         return;
       case 5: // FSCALE
         if (this.need(0, this.top) && this.need(1, this.top)) {
+          this.bits80(this.top, opA);
+          this.bits80(this.phys(1), opB);
+          const ca = classify80(opA.se, opA.hi, opA.lo);
+          const cb = classify80(opB.se, opB.hi, opB.lo);
+          if ((ca | cb) === ExtClass.FINITE) {
+            this.finish80(scale80(opA, opB, this.cw, res80), 0);
+            return;
+          }
+          if (ca >= ExtClass.QNAN || cb >= ExtClass.QNAN) {
+            this.sw &= ~Sw.C1;
+            this.nanResult(this.top, ca, cb);
+            return;
+          }
           const x = this.get(0);
           const s = this.get(1);
           let r: number;
           if (s !== s || x !== x) r = NaN;
           else if (!Number.isFinite(s)) r = s > 0 ? (x === 0 ? NaN : x * Infinity) : Number.isFinite(x) ? x * 0 : NaN;
+          else if (!Number.isFinite(x) || x === 0) r = x; // an infinity or zero scaled by any finite amount stays itself
           else r = x * pow2(Math.trunc(s));
           this.sw &= ~Sw.C1;
           this.result(0, r, x, s);
@@ -1251,6 +1536,24 @@ export class X87 {
   /** FPREM (truncating quotient) and FPREM1 (round-to-nearest quotient): C0/C3/C1 = quotient bits 2/1/0. */
   private fprem(ieee: boolean): void {
     if (!this.need(0, this.top) || !this.need(1, this.top)) return;
+    this.bits80(this.top, opA);
+    this.bits80(this.phys(1), opB);
+    const ca = classify80(opA.se, opA.hi, opA.lo);
+    const cb = classify80(opB.se, opB.hi, opB.lo);
+    if ((ca | cb) === ExtClass.FINITE && (opA.hi | opA.lo) !== 0 && (opB.hi | opB.lo) !== 0) {
+      const f = prem80(opA, opB, ieee, res80);
+      if ((f & Sw.DE) !== 0 && this.exc(Sw.DE)) return;
+      this.exc(f & 0x3c);
+      const q = premQ;
+      this.loadRaw(this.top, res80.se, res80.hi, res80.lo);
+      this.sw = (this.sw & ~CC) | ((q & 8) !== 0 ? Sw.C2 : (q & 4 ? Sw.C0 : 0) | (q & 2 ? Sw.C3 : 0) | (q & 1 ? Sw.C1 : 0));
+      return;
+    }
+    if (ca >= ExtClass.QNAN || cb >= ExtClass.QNAN) {
+      this.sw &= ~Sw.C2;
+      this.nanResult(this.top, ca, cb);
+      return;
+    }
     const x = this.get(0);
     const y = this.get(1);
     if (x !== x || y !== y || !Number.isFinite(x) || y === 0) {
@@ -1289,4 +1592,20 @@ export class X87 {
     this.set(this.top, r);
     this.sw = (this.sw & ~CC) | (qi & 4 ? Sw.C0 : 0) | (qi & 2 ? Sw.C3 : 0) | (qi & 1 ? Sw.C1 : 0);
   }
+}
+
+/** Whether an m32real/m64real operand (already widened to a double) was a denormal in its own format. */
+function isMemDenormal(esc: number, v: number): boolean {
+  if (v === 0 || v !== v) return false;
+  const m = Math.abs(v);
+  return esc === 0 ? m < 2 ** -126 : esc === 4 ? m < 2 ** -1022 : false;
+}
+
+/** A double with the sign and zero-ness of the finite 80-bit value `x` whose nearest double is `v`. */
+function finiteStandIn(v: number, x: Raw80): number {
+  const neg = (x.se & 0x8000) !== 0;
+  if ((x.hi | x.lo) === 0) return neg ? -0 : 0;
+  if (v === 0) return neg ? -Number.MIN_VALUE : Number.MIN_VALUE;
+  if (!Number.isFinite(v)) return neg ? -Number.MAX_VALUE : Number.MAX_VALUE;
+  return v;
 }
