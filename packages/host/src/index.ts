@@ -29,4 +29,3 @@ export type { ProgressStream } from './disk/progress.js';
 export { formatSize, parseSize } from './disk/size.js';
 export { AttachedDisks, diskModeFor, openCommandLineDisks, openVmxDisks } from './run/scsi-disks.js';
 export type { PcScsiAdapter } from './run/scsi-disks.js';
-export { WakingBlockBackend } from './run/waking-backend.js';

@@ -373,6 +373,32 @@ describe('Machine in real time', () => {
     expect((await p).stop).toBe('power-off');
     expect(wakes).toBe(2);
   });
+
+  it('an interrupt raised by host I/O while run() waits wakes it, whatever device raised it', async () => {
+    const hostMs = 0;
+    const { machine } = buildTestMachine([{ op: 'cli' }, { op: 'hlt' }], { clock: { mode: 'realtime', hostNowMs: () => hostMs } });
+    let wakes = 0;
+    const p = machine.run({
+      sleep: (_ms, signal) =>
+        new Promise((resolve) =>
+          signal?.addEventListener(
+            'abort',
+            () => {
+              wakes++;
+              resolve();
+            },
+            { once: true },
+          ),
+        ),
+    });
+    await Promise.resolve();
+    // what a disk adapter does when its backend's promise settles: raise its interrupt
+    machine.cpuIntr.raise();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(wakes).toBe(1);
+    machine.powerOff('host');
+    expect((await p).stop).toBe('power-off');
+  });
 });
 
 describe('machineOptionsFromConfig', () => {

@@ -168,6 +168,21 @@ export interface MachineSnapshot {
 }
 
 /** The A20 gate wire: raise = enabled; forwarded to the CPU. */
+/**
+ * The CPU's INTR and NMI wires. An interrupt raised while the host waits for a
+ * halted guest (a disk or network completion arriving from host I/O, not from
+ * a timer) wakes the host's run loop, whatever device raised it.
+ */
+class CpuInputLine extends ForwardingLine {
+  constructor(private readonly wake: () => void) {
+    super();
+  }
+  override set(level: boolean): void {
+    super.set(level);
+    if (level) this.wake();
+  }
+}
+
 class A20Line extends ForwardingLine {
   cpu: VCpu | null = null;
   override set(level: boolean): void {
@@ -289,8 +304,8 @@ export class Machine {
       if (this.inSlice) this.cpuRef?.requestExit();
     };
     this.irq = new IrqRouter(options.irqInputs ?? 24);
-    this.cpuIntr = new ForwardingLine();
-    this.cpuNmi = new ForwardingLine();
+    this.cpuIntr = new CpuInputLine(() => this.kick());
+    this.cpuNmi = new CpuInputLine(() => this.kick());
     this.a20 = new A20Line();
     this.a20.level = true;
     this.platform = new PlatformRequests(() => this.cpuRef?.requestExit());

@@ -141,7 +141,6 @@ function buildPc(o: RunOptions, onQuit: () => void, extra: PrepareExtra, disks: 
     clock: o.clock === 'realtime' ? { mode: 'realtime', hostNowMs: () => performance.now(), maxStepNs: 100_000_000 } : { mode: 'deterministic', nsPerInstruction: 1 },
     scsi: disks.scsi,
   });
-  disks.wakeWith(() => pc.machine.kick());
   const kernel = o.kernel ?? (vmx?.boot ? resolve(base, vmx.boot.kernel) : null);
   try {
     if (bios) loadFirmware(pc, readFile(bios, 'firmware'));

@@ -9,7 +9,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseRunArgs } from '../cli/run-args.js';
 import { diskModeFor, openCommandLineDisks, openVmxDisks } from './scsi-disks.js';
 import { closePrepared, prepareFromVmx, runVm } from './run-vm.js';
-import { WakingBlockBackend } from './waking-backend.js';
 
 /** The Node file system, counting files open right now (to prove every disk is closed). */
 class CountingFileSystem implements FileSystemLike {
@@ -104,7 +103,7 @@ describe('openVmxDisks', () => {
       ['lsilogic', [0, 3]],
       ['buslogic', [1]],
     ]);
-    const backends = att.scsi.flatMap((a) => a.disks.map((d) => (d.backend as WakingBlockBackend).inner as VirtualDisk));
+    const backends = att.scsi.flatMap((a) => a.disks.map((d) => d.backend as VirtualDisk));
     expect(backends.every((b) => b instanceof VirtualDisk)).toBe(true);
     expect(backends.map((b) => b.mode)).toEqual(['persistent', 'nonpersistent', 'undoable']);
     expect(att.disks).toEqual(backends);
@@ -207,9 +206,8 @@ describe('runVm with disks', () => {
     expect(p.pc.pci.configRead(17, 0, 0, 2)).toBe(0x104b);
     expect(p.pc.pci.configRead(18, 0, 0, 2)).toBe(0xffff);
     expect(p.disks.disks).toHaveLength(3);
-    // Disk completions wake the machine's run loop.
-    expect(p.disks.backends).toHaveLength(3);
-    expect(p.disks.backends.every((b) => b.wake.toString().includes('kick'))).toBe(true);
+    // The preset gets the disks themselves: the machine wakes its own run loop on their interrupts.
+    expect(p.pc.machine.devices.some((d) => d.name === 'scsi0')).toBe(true);
     await closePrepared(p);
     expect(fs.openFiles).toBe(0);
   });

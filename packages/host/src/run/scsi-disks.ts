@@ -3,7 +3,6 @@ import type { DiskMode as VmxDiskMode, MachineConfig, PcOptions } from '@vm/mach
 import { openDisk, VdiskError } from '@vm/vdisk';
 import type { DiskMode, FileSystemLike, VirtualDisk } from '@vm/vdisk';
 import { UsageError } from '../cli/run-args.js';
-import { WakingBlockBackend } from './waking-backend.js';
 
 /** One SCSI adapter as the pc preset takes it. */
 export type PcScsiAdapter = NonNullable<PcOptions['scsi']>[number];
@@ -22,21 +21,7 @@ export class AttachedDisks {
   readonly scsi: PcScsiAdapter[] = [];
   /** Every open disk, in opening order. */
   readonly disks: VirtualDisk[] = [];
-  /** The backends in {@link scsi}: each disk wrapped to wake the run loop when a request completes. */
-  readonly backends: WakingBlockBackend[] = [];
   private closed = false;
-
-  /** Wrap `disk` for the machine (see {@link WakingBlockBackend}). */
-  backendFor(disk: VirtualDisk): WakingBlockBackend {
-    const b = new WakingBlockBackend(disk);
-    this.backends.push(b);
-    return b;
-  }
-
-  /** Call `wake` (the machine's `kick`) whenever a disk request completes. */
-  wakeWith(wake: () => void): void {
-    for (const b of this.backends) b.wake = wake;
-  }
 
   /**
    * Flush and close every disk, even when some fail; then reject with the
@@ -94,7 +79,7 @@ export async function openVmxDisks(config: MachineConfig, baseDir: string, fs: F
   try {
     const adapters = [...config.scsi].filter((a) => a.present).sort((a, b) => a.index - b.index);
     for (const a of adapters) {
-      const disks: { id: number; backend: WakingBlockBackend }[] = [];
+      const disks: { id: number; backend: VirtualDisk }[] = [];
       const devices = [...a.devices].filter((d) => d.present).sort((x, y) => x.unit - y.unit);
       for (const dev of devices) {
         const where = `scsi${a.index}:${dev.unit}`;
@@ -107,7 +92,7 @@ export async function openVmxDisks(config: MachineConfig, baseDir: string, fs: F
           continue;
         }
         const path = isAbsolute(dev.fileName) ? dev.fileName : resolve(baseDir, dev.fileName);
-        disks.push({ id: dev.unit, backend: out.backendFor(await attach(fs, out, where, path, diskModeFor(dev.mode))) });
+        disks.push({ id: dev.unit, backend: await attach(fs, out, where, path, diskModeFor(dev.mode)) });
       }
       out.scsi.push({ virtualDev: a.virtualDev, disks });
     }
@@ -127,11 +112,11 @@ export async function openCommandLineDisks(paths: readonly string[], fs: FileSys
   if (paths.length === 0) return out;
   if (paths.length > MAX_ID) throw new UsageError(`--disk: at most ${MAX_ID} disks fit on one adapter (got ${paths.length})`);
   try {
-    const disks: { id: number; backend: WakingBlockBackend }[] = [];
+    const disks: { id: number; backend: VirtualDisk }[] = [];
     let id = 0;
     for (const p of paths) {
       if (id === ADAPTER_ID) id++;
-      disks.push({ id, backend: out.backendFor(await attach(fs, out, `--disk scsi0:${id}`, resolve(p), 'persistent')) });
+      disks.push({ id, backend: await attach(fs, out, `--disk scsi0:${id}`, resolve(p), 'persistent') });
       id++;
     }
     out.scsi.push({ virtualDev: 'lsilogic', disks });
