@@ -47,7 +47,7 @@ import {
   writeCmosMemorySize,
 } from '@vm/chipset';
 import { Cpu, FloatingPointUnit, installSimd } from '@vm/cpu-x86';
-import { Machine } from '../machine.js';
+import { Machine, MachineError } from '../machine.js';
 import type { VirtualClockOptions } from '../time/virtual-clock.js';
 
 /** Options of {@link createPc}. */
@@ -129,8 +129,8 @@ export interface Pc {
 
 const MiB = 1024 * 1024;
 
-/** ISA IRQ wiring of a PC (the platform inputs 0..15 go to the 8259 pair). */
-const IRQ = { pit: 0, kbd: 1, com2: 3, com1: 4, fpu: 13, rtc: 8, mouse: 12 } as const;
+/** ISA IRQ wiring of a PC (the platform inputs 0..15 go to the 8259 pair; the UARTs' come from COM_PORTS). */
+const IRQ = { pit: 0, kbd: 1, fpu: 13, rtc: 8, mouse: 12 } as const;
 
 /** Build a PC with its devices realized and the CPU at its reset vector. */
 export function createPc(options: PcOptions = {}): Pc {
@@ -202,10 +202,10 @@ export function createPc(options: PcOptions = {}): Pc {
 
   const pciSlots: number[] = [];
   const scsi = options.scsi ?? [];
-  if (scsi.length > 4) throw new Error(`${name}: ${scsi.length} SCSI adapters; a VM has at most 4`);
+  if (scsi.length > 4) throw new MachineError(`${name}: ${scsi.length} SCSI adapters; a VM has at most 4`);
   scsi.forEach((a, i) => {
     const targets = a.disks.map((d) => {
-      if (!Number.isInteger(d.id) || d.id < 0 || d.id > 15 || d.id === 7) throw new Error(`${name}: scsi${i}:${d.id}: SCSI id must be 0..15 but 7`);
+      if (!Number.isInteger(d.id) || d.id < 0 || d.id > 15 || d.id === 7) throw new MachineError(`${name}: scsi${i}:${d.id}: SCSI id must be 0..15 but 7`);
       return { id: d.id, target: new ScsiDisk({ backend: d.backend, name: `${name}-scsi${i}:${d.id}` }) };
     });
     const hba: PciFunction & { readonly name: string } =
@@ -216,7 +216,7 @@ export function createPc(options: PcOptions = {}): Pc {
   });
 
   const nicSpecs = options.nics ?? [];
-  if (nicSpecs.length > 4) throw new Error(`${name}: ${nicSpecs.length} NICs; a VM has at most 4`);
+  if (nicSpecs.length > 4) throw new MachineError(`${name}: ${nicSpecs.length} NICs; a VM has at most 4`);
   const nics = nicSpecs.map((n, i) => {
     const nic = createVirtualNic({ virtualDev: n.virtualDev, name: `ethernet${i}`, mac: n.mac ?? deriveMac(name, i), backend: n.backend });
     pci.plug(nic, NIC_SLOT + i, 0);
