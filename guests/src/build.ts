@@ -27,6 +27,7 @@ import { INIT_SCRIPT, REQUIRED_APPLETS, TEST_SCRIPTS } from './scripts.js';
 /** Kernel modules later device work needs (SCSI HBAs, disks, NICs, balloon), dependencies added automatically. */
 export const GUEST_MODULES = [
   'mptspi', 'mptscsih', 'mptbase', 'scsi_transport_spi', 'BusLogic', 'sd_mod', 'pcnet32', 'e1000', 'vmw_balloon',
+  'ext4', 'crc32c_generic',
 ] as const;
 
 /** The SeaBIOS images copied next to the kernel. */
