@@ -129,3 +129,6 @@ export { piixInterruptRoutes, piixPirq, SEABIOS_PIRQ_IRQS } from './tables/pci-r
 export type { PiixInterruptRoutes } from './tables/pci-routing.js';
 export { decompressXz, findXzPayload, XzError, DEFAULT_MAX_OUTPUT } from './xz/index.js';
 export type { DecompressXzOptions, XzPayloadLocation, XzErrorKind } from './xz/index.js';
+export { buildLinuxBootDisk } from './boot-disk/linux-boot-disk.js';
+export type { LinuxBootDisk, LinuxBootDiskOptions } from './boot-disk/linux-boot-disk.js';
+export { MBR_LOADER, MBR_LOADER_TABLE, MBR_LOADER_TABLE_ENTRIES } from './boot-disk/mbr-loader.js';
