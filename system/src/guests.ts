@@ -8,6 +8,8 @@ export interface Guests {
   readonly kernel: Uint8Array;
   readonly initrd: Uint8Array;
   readonly bios: Uint8Array | null;
+  /** SeaBIOS's 256 KiB build (with the LSI Logic MPT driver), or null. */
+  readonly bios256k: Uint8Array | null;
   /** The kernel release, e.g. "6.1.0-50-686". */
   readonly release: string;
 }
@@ -32,6 +34,7 @@ export function loadGuests(): Guests | string {
     kernel: readFileSync(kernel),
     initrd: readFileSync(initrd),
     bios: existsSync(biosPath) ? readFileSync(biosPath) : null,
+    bios256k: existsSync(join(dir, 'bios-256k.bin')) ? readFileSync(join(dir, 'bios-256k.bin')) : null,
     release,
   };
 }

@@ -21,3 +21,5 @@ export { E1000TxAssembler } from './e1000/e1000-tx.js';
 export type { E1000FrameSink } from './e1000/e1000-tx.js';
 export { createVirtualNic, isVirtualNicKind, resolveNicMac } from './nic-factory.js';
 export type { VirtualNic, VirtualNicKind, VirtualNicOptions } from './nic-factory.js';
+export { FilterReporter, filterListenerOf } from './shared/filter-report.js';
+export type { NetFilterListener } from './shared/filter-report.js';

@@ -83,4 +83,36 @@ describe('RemotePortHost / RemotePortClient', () => {
     local.send(ethernetFrame({ dst: BROADCAST_MAC, src: LOCAL }));
     expect(port.stats.drops('linkDown')).toBe(1);
   });
+
+  it("carries the NIC's promiscuous mode and programmed MAC to the port, where the policy applies", async () => {
+    const { local, port, host, client } = setup();
+    port.setPolicy({ allowPromiscuous: true, allowMacChanges: false });
+    client.setPromiscuous(true);
+    expect(port.promiscuous).toBe(false); // not yet pumped
+    host.pump();
+    expect(port.promiscuous).toBe(true);
+    client.setEffectiveMac(Uint8Array.of(0x02, 0, 0, 0, 0, 0x77));
+    expect(host.applyFilter()).toBe(true);
+    expect(host.applyFilter()).toBe(false); // nothing new
+    expect(port.effectiveMac).toBe('02:00:00:00:00:77');
+    // MAC changes are forbidden: the port now drops what the switch sends it
+    local.send(ethernetFrame({ dst: BROADCAST_MAC, src: LOCAL }));
+    expect(port.stats.drops('macChange')).toBe(1);
+    // automatic pumping applies changes without any frame moving
+    host.start();
+    client.setEffectiveMac(Uint8Array.of(0x00, 0x50, 0x56, 0x00, 0x00, 0x02));
+    client.setPromiscuous(false);
+    await expect.poll(() => [port.effectiveMac, port.promiscuous]).toEqual([REMOTE, false]);
+    host.stop();
+  });
+
+  it('a channel without a filter block ignores filter reports', () => {
+    const { port } = setup();
+    const { filter: _, ...bare } = createRemotePortChannel({ slots: 8, slotBytes: 1518 });
+    const host = new RemotePortHost(port, bare);
+    const client = new RemotePortClient(bare);
+    client.setPromiscuous(true);
+    expect(host.applyFilter()).toBe(false);
+    expect(port.promiscuous).toBe(false);
+  });
 });

@@ -8,6 +8,7 @@
  */
 import type { NetBackend, NetReceiver } from '@vm/bus';
 import { FrameRing, type FrameRingOptions } from './frame-ring.js';
+import { FILTER_BLOCK_BYTES, RemoteFilterBlock, filterTargetOf } from './remote-filter.js';
 
 /** The shared memory of a remote port: post it to the NIC's thread. */
 export interface RemotePortChannel {
@@ -15,11 +16,17 @@ export interface RemotePortChannel {
   readonly toSwitch: SharedArrayBuffer;
   /** Ring carrying frames the switch delivers to the NIC. */
   readonly toNic: SharedArrayBuffer;
+  /**
+   * The NIC's receive filter (promiscuous mode, programmed MAC) for the
+   * port's policy. Absent in channels made without it: then the port is
+   * never told.
+   */
+  readonly filter?: SharedArrayBuffer;
 }
 
 /** Make the two rings of a remote port (same size both ways). */
 export function createRemotePortChannel(options: FrameRingOptions = {}): RemotePortChannel {
-  return { toSwitch: FrameRing.create(options).buffer, toNic: FrameRing.create(options).buffer };
+  return { toSwitch: FrameRing.create(options).buffer, toNic: FrameRing.create(options).buffer, filter: new SharedArrayBuffer(FILTER_BLOCK_BYTES) };
 }
 
 /** Hands drained frames to a backend's sendFrame. */
@@ -46,6 +53,8 @@ class ForwardToReceiver implements NetReceiver {
 /** Drains one ring into a receiver, by explicit calls or by waiting with Atomics.waitAsync. */
 class RingPump {
   running = false;
+  /** Run before each automatic drain (the host applies filter changes there). */
+  beforeDrain: (() => void) | null = null;
   /** What the receiver threw, which stopped automatic pumping; null while healthy. */
   failure: unknown = null;
   constructor(
@@ -75,6 +84,7 @@ class RingPump {
   private async run(): Promise<void> {
     try {
       while (this.running) {
+        this.beforeDrain?.();
         this.ring.drain(this.sink);
         if (this.ring.closed) break;
         await this.ring.waitForFrames();
@@ -100,6 +110,7 @@ export class RemotePortHost implements NetReceiver {
   readonly toNic: FrameRing;
   private readonly port: NetBackend;
   private readonly pumpIn: RingPump;
+  private readonly filter: RemoteFilterBlock | null;
 
   /** Attach to `port` (a VMnet port or any backend) at once. */
   constructor(port: NetBackend, channel: RemotePortChannel) {
@@ -107,7 +118,19 @@ export class RemotePortHost implements NetReceiver {
     this.toSwitch = new FrameRing(channel.toSwitch);
     this.toNic = new FrameRing(channel.toNic);
     this.pumpIn = new RingPump(this.toSwitch, new SendToBackend(port));
+    this.filter = channel.filter !== undefined && filterTargetOf(port) !== null ? new RemoteFilterBlock(channel.filter) : null;
+    if (this.filter !== null) this.pumpIn.beforeDrain = () => this.applyFilter();
     port.attach(this);
+  }
+
+  /**
+   * Pass the NIC's latest filter reports (promiscuous mode, MAC) to the port;
+   * done by {@link pump} and automatic pumping too.
+   * @returns true when something changed
+   */
+  applyFilter(): boolean {
+    const target = filterTargetOf(this.port);
+    return this.filter !== null && target !== null && this.filter.applyTo(target);
   }
 
   /** @inheritDoc */
@@ -117,6 +140,7 @@ export class RemotePortHost implements NetReceiver {
 
   /** Feed up to `max` frames from the NIC's thread into the port. @returns frames moved */
   pump(max = 0x7fffffff): number {
+    if (this.filter !== null) this.applyFilter();
     return this.pumpIn.pump(max);
   }
 
@@ -159,6 +183,7 @@ export class RemotePortClient implements NetBackend {
   readonly toNic: FrameRing;
   private readonly forward: ForwardToReceiver;
   private readonly pumpOut: RingPump;
+  private readonly filter: RemoteFilterBlock | null;
 
   /** @param channel the buffers made by {@link createRemotePortChannel} on the switch's thread */
   constructor(channel: RemotePortChannel) {
@@ -166,6 +191,24 @@ export class RemotePortClient implements NetBackend {
     this.toNic = new FrameRing(channel.toNic);
     this.forward = new ForwardToReceiver();
     this.pumpOut = new RingPump(this.toNic, this.forward);
+    this.filter = channel.filter !== undefined ? new RemoteFilterBlock(channel.filter) : null;
+  }
+
+  /**
+   * The NIC reports the guest's promiscuous mode; the switch's port gets it
+   * at its next pump (and applies its policy there).
+   * @returns the mode requested (whether the port allows it is decided on the switch's side)
+   */
+  setPromiscuous(on: boolean): boolean {
+    this.filter?.writePromiscuous(on);
+    this.toSwitch.wake();
+    return on;
+  }
+
+  /** The NIC reports the station address the guest programmed (see {@link setPromiscuous}). */
+  setEffectiveMac(mac: Uint8Array): void {
+    this.filter?.writeMac(mac);
+    this.toSwitch.wake();
   }
 
   /** Queue one frame for the switch; a full ring drops it (counted in `toSwitch.dropsFull`). */

@@ -8,6 +8,7 @@
 import { DmaStatus } from '@vm/bus';
 import type { Clock, DmaSpace, IrqLine, NetBackend, Timer } from '@vm/bus';
 import { ethernetFcs } from '../shared/crc32.js';
+import { FilterReporter } from '../shared/filter-report.js';
 import { InertTimer, StoppedClock, UnconnectedIrq, UnpluggedDma } from '../shared/wires.js';
 import { buildEepromImage, MicrowireEeprom } from './e1000-eeprom.js';
 import { E1000Phy } from './e1000-phy.js';
@@ -85,6 +86,8 @@ export class E1000Core implements E1000FrameSink {
   txContinueTimer: Timer = new InertTimer();
   /** The network side. */
   backend: NetBackend | null;
+  /** Tells the backend about promiscuous mode and the station address the guest programmed. */
+  readonly filterReport: FilterReporter;
   /** The station address from the EEPROM. */
   readonly mac: Uint8Array;
   private readonly rxBuffer = new Uint8Array(MAX_LONG_FRAME + 4);
@@ -102,6 +105,7 @@ export class E1000Core implements E1000FrameSink {
   constructor(mac: Uint8Array, backend: NetBackend | null, ids: { deviceId: number; subsystemId: number; subsystemVendorId: number }) {
     this.mac = mac.slice(0, 6);
     this.backend = backend;
+    this.filterReport = new FilterReporter(backend);
     this.eeprom = new MicrowireEeprom(buildEepromImage(this.mac, ids.subsystemId, ids.subsystemVendorId, ids.deviceId));
     this.descView = new DataView(this.desc.buffer);
     this.reset();
@@ -136,6 +140,22 @@ export class E1000Core implements E1000FrameSink {
     this.txContinueTimer.disarm();
     this.phy.updateLink(this.cable());
     this.updateIrq();
+    this.reportFilter();
+  }
+
+  /** Report RCTL.UPE and receive address 0 (RAL0/RAH0) to the backend (when they changed). */
+  reportFilter(): void {
+    const r = this.regs;
+    const low = r[Reg.RA >>> 2]!;
+    const high = r[(Reg.RA >>> 2) + 1]!;
+    const m = this.filterReport.scratch;
+    m[0] = low & 0xff;
+    m[1] = (low >>> 8) & 0xff;
+    m[2] = (low >>> 16) & 0xff;
+    m[3] = low >>> 24;
+    m[4] = high & 0xff;
+    m[5] = (high >>> 8) & 0xff;
+    this.filterReport.report((r[Reg.RCTL >>> 2]! & Rctl.UPE) !== 0);
   }
 
   private cable(): boolean {
@@ -171,6 +191,7 @@ export class E1000Core implements E1000FrameSink {
     if (kind === K_RW) {
       // Receive address high words keep only AV, AS and the address bits.
       this.regs[i] = i >= Reg.RA >>> 2 && i < (Reg.RA >>> 2) + 32 && (i & 1) === 1 ? value & 0x8003ffff : value;
+      if (i === Reg.RA >>> 2 || i === (Reg.RA >>> 2) + 1) this.reportFilter();
     } else if (kind === K_SPECIAL) {
       this.writeSpecial(i << 2, value);
     }
@@ -246,6 +267,7 @@ export class E1000Core implements E1000FrameSink {
         return;
       case Reg.RCTL:
         r[off >>> 2] = v;
+        this.reportFilter();
         return;
       case Reg.TCTL:
         r[off >>> 2] = v;

@@ -263,6 +263,8 @@ export class I82540em implements PciFunction, Device, NetReceiver {
       if (d >= 0) t.arm(d);
       else t.disarm();
     });
+    c.filterReport.forget();
+    c.reportFilter();
   }
 }
 

@@ -306,5 +306,7 @@ export class Am79c970a implements PciFunction, Device, NetReceiver {
     c.irqLevel = fields.irq;
     if (fields.pollDeadline >= 0) c.pollTimer.arm(fields.pollDeadline);
     else c.pollTimer.disarm();
+    c.filterReport.forget();
+    c.reportFilter();
   }
 }

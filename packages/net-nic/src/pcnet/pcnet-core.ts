@@ -7,6 +7,7 @@
  */
 import { DmaStatus } from '@vm/bus';
 import type { Clock, DmaSpace, IrqLine, NetBackend, Timer } from '@vm/bus';
+import { FilterReporter } from '../shared/filter-report.js';
 import { ethernetFcs } from '../shared/crc32.js';
 import { InertTimer, StoppedClock, UnconnectedIrq, UnpluggedDma } from '../shared/wires.js';
 import { pcnetAddressMatch } from './pcnet-filter.js';
@@ -84,6 +85,8 @@ export class PcnetCore {
   pollTimer: Timer = new InertTimer();
   /** Where frames go; `null` for an unplugged cable. */
   backend: NetBackend | null;
+  /** Tells the backend about promiscuous mode and the station address the guest programmed. */
+  readonly filterReport: FilterReporter;
   /** The assembled transmit frame. */
   readonly txBuffer = new Uint8Array(TX_BUFFER);
   /** A received frame, padded, with its FCS appended. */
@@ -102,6 +105,7 @@ export class PcnetCore {
    */
   constructor(mac: Uint8Array, backend: NetBackend | null) {
     this.backend = backend;
+    this.filterReport = new FilterReporter(backend);
     for (let i = 0; i < 6; i++) this.aprom[i] = mac[i]! & 0xff;
     // Bytes 14-15 are the 'W' signature; 12-13 a 16-bit sum of bytes 0-11 and 14-15.
     this.aprom[14] = 0x57;
@@ -164,6 +168,8 @@ export class PcnetCore {
     this.txInFrame = false;
     this.pollTimer.disarm();
     this.updateIrq();
+    // CSR15 (PROM off) and PADR (from the PROM) were reset.
+    this.reportFilter();
   }
 
   // ---- register access -------------------------------------------------
@@ -235,6 +241,7 @@ export class PcnetCore {
       case 14:
       case 15:
         if (quiet) c[n] = value;
+        if (n >= 12) this.reportFilter();
         break;
       case 24:
         if (stopped) this.rxRingBase = ((this.rxRingBase & 0xffff0000) | value) >>> 0;
@@ -399,6 +406,18 @@ export class PcnetCore {
     this.txFill = 0;
     this.txInFrame = false;
     c[0] = (c[0]! | Csr0.IDON | Csr0.INIT) & ~Csr0.STOP;
+    this.reportFilter();
+  }
+
+  /** Report MODE.PROM and PADR (CSR15, CSR12-14) to the backend (when they changed). */
+  reportFilter(): void {
+    const c = this.csr;
+    const m = this.filterReport.scratch;
+    for (let i = 0; i < 3; i++) {
+      m[2 * i] = c[12 + i]! & 0xff;
+      m[2 * i + 1] = c[12 + i]! >>> 8;
+    }
+    this.filterReport.report((c[15]! & Mode.PROM) !== 0);
   }
 
   private start(): void {
