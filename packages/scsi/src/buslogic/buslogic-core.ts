@@ -107,6 +107,8 @@ export class BusLogicCore implements ScsiTaskOwner {
   private readonly pendingStatus = new U32Fifo(256);
   private readonly ccbBuf = new Uint8Array(CCB_SIZE);
   private readonly inbox = new Uint8Array(8);
+  private readonly outbox = new Uint8Array(8);
+  private readonly outbox24 = new Uint8Array(4);
   private readonly inbox24 = new Uint8Array(4);
   private readonly u24buf = new Uint8Array(3);
   private readonly u32buf = new Uint8Array(4);
@@ -426,18 +428,24 @@ export class BusLogicCore implements ScsiTaskOwner {
   private processOutboxes(): void {
     const dma = this.dma;
     if (dma === null || this.mailboxCount === 0) return;
-    const size = this.wide ? 8 : 4;
-    const actionAt = this.wide ? 7 : 0;
+    const wide = this.wide;
+    const box = wide ? this.outbox : this.outbox24;
+    const actionAt = wide ? 7 : 0;
     for (let scanned = 0; scanned < this.mailboxCount; scanned++) {
-      const addr = (this.mailboxBase + this.outIndex * size) >>> 0;
-      const action = dma.read8(addr + actionAt);
+      const addr = (this.mailboxBase + this.outIndex * box.length) >>> 0;
+      // A failed read (bus mastering disabled, no memory there) leaves the mailbox
+      // for a later Start Mailbox Command instead of acting on all-ones garbage.
+      if (dma.read(addr, box) !== DmaStatus.Ok) return;
+      const action = box[actionAt]!;
       if (action === Action.Free) {
         if (this.strictRoundRobin) return;
         this.outIndex = (this.outIndex + 1) % this.mailboxCount;
         continue;
       }
       if (action === Action.Start && this.freeSlot() === null) return; // retried when a CCB completes
-      const ccb = this.wide ? dma.read32(addr) : (dma.read8(addr + 1) << 16) | (dma.read8(addr + 2) << 8) | dma.read8(addr + 3);
+      const ccb = wide
+        ? (box[0]! | (box[1]! << 8) | (box[2]! << 16) | (box[3]! << 24)) >>> 0
+        : (box[1]! << 16) | (box[2]! << 8) | box[3]!;
       dma.write8(addr + actionAt, Action.Free);
       this.outIndex = (this.outIndex + 1) % this.mailboxCount;
       if (this.outboxAvailInt) this.interrupt(Intr.OutboxAvailable);
