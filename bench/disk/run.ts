@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootLinux, createPc } from '@vm/machine';
-import type { Pc } from '@vm/machine';
 import { findGuest, snapshotGuest } from '../boot/guest.js';
 import { GuestShell } from './guest-shell.js';
 import { formatDiskTable, type DiskResult } from './report.js';
@@ -16,15 +15,6 @@ import type { VirtualDisk } from '@vm/vdisk';
 import { NodeFileSystem } from '@vm/vdisk/node';
 
 const MiB = 1024 * 1024;
-
-/** Linux's BusLogic driver never sets PCI bus mastering (firmware does): do what the BIOS would. */
-function enableBusMastering(pc: Pc): void {
-  const io = pc.machine.ports;
-  for (const slot of pc.pciSlots) {
-    io.out32(0xcf8, (0x80000000 | (slot << 11) | 0x04) >>> 0);
-    io.out16(0xcfc, io.in16(0xcfc) | 0x4);
-  }
-}
 
 function parseMib(argv: readonly string[]): number {
   const a = argv.find((x) => x.startsWith('--mib='));
@@ -69,7 +59,6 @@ async function main(): Promise<number> {
     });
     const t0 = Date.now();
     bootLinux(pc, readFileSync(guest.kernel), readFileSync(guest.initrd), 'console=ttyS0 quiet');
-    enableBusMastering(pc);
     shell.start(pc.machine);
     await shell.waitFor(/VM-GUEST-READY/);
     console.log(`booted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

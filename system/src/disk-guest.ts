@@ -17,20 +17,6 @@ const STEP_BUDGET = 20_000_000_000;
 const START_TIME = 1_764_000_000;
 
 /**
- * Set the bus-master bit (PCI command bit 2) of every PCI device. Linux's
- * BusLogic driver never calls pci_set_master: on a real PC (and under ESX)
- * the system BIOS and the adapter's own BIOS leave bus mastering on, but a
- * direct kernel boot skips both, so the BT-958 could not reach its mailboxes.
- */
-export function enableBusMastering(pc: Pc): void {
-  const io = pc.machine.ports;
-  for (const slot of pc.pciSlots) {
-    io.out32(0xcf8, (0x80000000 | (slot << 11) | 0x04) >>> 0);
-    io.out16(0xcfc, io.in16(0xcfc) | 0x4);
-  }
-}
-
-/**
  * A disk as the guest's adapter sees it, counting the host requests in
  * flight, so the test's run loop can wait for them with the guest's clock
  * standing still (a deterministic clock would otherwise skip from timer to
@@ -127,7 +113,6 @@ export class DiskGuest {
   /** Boot to the shell prompt. */
   async boot(): Promise<void> {
     bootLinux(this.pc, this.guests.kernel, this.guests.initrd, 'console=ttyS0 quiet');
-    enableBusMastering(this.pc);
     await this.runUntil(/VM-GUEST-READY uptime=[\d.]+/, 0, BOOT_BUDGET);
     await this.runUntil(PROMPT, 0, STEP_BUDGET);
   }
