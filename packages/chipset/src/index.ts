@@ -1,2 +1,3 @@
 export * from './isa/index.js';
 export * from './pc/index.js';
+export * from './vmware/index.js';

@@ -1,7 +1,7 @@
 import { CpuRunState, StateError } from '@vm/bus';
 import type { CpuPlatform, Device, DeviceContext, DeviceState, InterruptAcknowledge, Snapshotable, VCpu } from '@vm/bus';
 import { MachinePagePool, PhysicalAddressSpace, Pmap, PortSpace } from '@vm/mmu';
-import type { RegionHandle, RomHandle } from '@vm/mmu';
+import type { RegionHandle, RomHandle, SwapStore } from '@vm/mmu';
 import { ForwardingLine } from './irq/forwarding-line.js';
 import { IrqRouter } from './irq/irq-router.js';
 import type { IrqRouterState } from './irq/irq-router.js';
@@ -43,6 +43,8 @@ export interface MachineOptions {
    * Default: a new pool of RAM size plus {@link romReserveBytes}.
    */
   readonly pool?: MachinePagePool;
+  /** Where the pmap swaps pages out to (the host's per-VM swap file); without one the VM cannot be swapped. */
+  readonly swap?: SwapStore;
   /** Pool space for ROMs when the machine creates its own pool. Default 2 MiB. */
   readonly romReserveBytes?: number;
   /** The clock's mode. Default deterministic, 1 ns per instruction. */
@@ -276,6 +278,12 @@ export class Machine {
   private resetCount: number;
   private lastReset: string | null;
   private kickHost: (() => void) | null;
+  /**
+   * Called whenever something from outside the CPU wants it to look again
+   * (an interrupt reached it, {@link kick}): a host driving the machine with
+   * {@link runSlice} from its own loop ends its wait here.
+   */
+  onKick: (() => void) | null;
   private inSlice: boolean;
   private measuredPerNs: number;
 
@@ -292,7 +300,7 @@ export class Machine {
 
     this.ownsPool = options.pool === undefined;
     this.pool = options.pool ?? new MachinePagePool({ bytes: this.ramBytes + (options.romReserveBytes ?? 2 * MiB) + 2 * PAGE });
-    this.pmap = new Pmap({ pool: this.pool, pages: this.ramBytes / PAGE });
+    this.pmap = new Pmap({ pool: this.pool, pages: this.ramBytes / PAGE, ...(options.swap ? { swap: options.swap } : {}) });
     this.memory = new PhysicalAddressSpace({ pmap: this.pmap });
     this.ports = new PortSpace();
     if ((options.ramLayout ?? 'flat') === 'flat') this.memory.addRam(0, this.ramBytes, 'ram');
@@ -330,6 +338,7 @@ export class Machine {
     this.resetCount = 0;
     this.lastReset = null;
     this.kickHost = null;
+    this.onKick = null;
     this.inSlice = false;
     this.measuredPerNs = 0;
   }
@@ -472,6 +481,7 @@ export class Machine {
     const k = this.kickHost;
     this.kickHost = null;
     if (k !== null) k();
+    if (this.onKick !== null) this.onKick();
   }
 
   // ------------------------------------------------------------ running
@@ -622,6 +632,8 @@ export class Machine {
     this.kickHost = onAbort;
     const ms = waitNs === Infinity ? 2 ** 31 - 1 : Math.max(0, waitNs / 1e6);
     return sleep(ms, inner.signal).finally(() => {
+      // The wait was the guest's own idle time: let the clock take all of it.
+      this.clock.acceptWait();
       signal?.removeEventListener('abort', onAbort);
       if (this.kickHost === onAbort) this.kickHost = null;
     });

@@ -12,7 +12,9 @@
 
 export { GUEST_PAGES, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, PageKind } from './constants.js';
 export { MachinePagePool, MAX_POOL_BYTES, PoolExhaustedError, ZERO_PAGE } from './page-pool.js';
-export type { MachinePagePoolOptions } from './page-pool.js';
+export type { MachinePagePoolOptions, SharedPoolHandle } from './page-pool.js';
+export { PageSharingScanner } from './page-sharing-scanner.js';
+export type { PageSharingStats } from './page-sharing-scanner.js';
 export { Pmap, PmapState, SwapIntegrityError } from './pmap.js';
 export type { PmapListener, PmapOptions } from './pmap.js';
 export { sharePages, samePage } from './page-sharing.js';

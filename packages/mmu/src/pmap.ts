@@ -73,6 +73,7 @@ export class Pmap {
   private declare readonly listeners: PmapListener[];
   private declare resident: number;
   private declare swapped: number;
+  private declare sharedCount: number;
 
   /** @param options pool, size and swap store */
   constructor(options: PmapOptions) {
@@ -80,13 +81,20 @@ export class Pmap {
     if (!Number.isInteger(pages) || pages < 0 || pages > 0x100000) throw new RangeError(`bad pmap size ${pages}`);
     this.pool = options.pool;
     this.pages = pages;
-    this.state = new Uint8Array(pages);
-    this.frame = new Int32Array(pages);
+    // In shared memory, so the host can give a VM's pages back if its thread dies (see orphanedFrames).
+    this.state = new Uint8Array(new SharedArrayBuffer(Math.max(1, pages)), 0, pages);
+    this.frame = new Int32Array(new SharedArrayBuffer(Math.max(4, pages * 4)), 0, pages);
     this.swapHash = new Int32Array(pages);
     this.swap = options.swap ?? null;
     this.listeners = [];
     this.resident = 0;
     this.swapped = 0;
+    this.sharedCount = 0;
+  }
+
+  /** Entries backed by a copy-on-write shared machine page. */
+  get sharedPages(): number {
+    return this.sharedCount;
   }
 
   /** Entries backed by a machine page (private or shared). */
@@ -97,6 +105,29 @@ export class Pmap {
   /** Entries currently swapped out. */
   get swappedPages(): number {
     return this.swapped;
+  }
+
+  /** The shared arrays behind {@link state} and {@link frame}, to hand to the host thread. */
+  get sharedTables(): { readonly state: SharedArrayBuffer; readonly frame: SharedArrayBuffer } {
+    return { state: this.state.buffer as SharedArrayBuffer, frame: this.frame.buffer as SharedArrayBuffer };
+  }
+
+  /**
+   * The machine pages a pmap held, from its {@link sharedTables}, for a host
+   * cleaning up after a VM whose thread died: one entry per resident guest
+   * page (-1 elsewhere); give them back with `pool.unrefAll`.
+   */
+  static orphanedFrames(tables: { readonly state: SharedArrayBuffer; readonly frame: SharedArrayBuffer }): Int32Array {
+    const state = new Uint8Array(tables.state);
+    const frame = new Int32Array(tables.frame);
+    const n = Math.min(frame.length, state.length);
+    const out = new Int32Array(n).fill(-1);
+    for (let gp = 0; gp < n; gp++) {
+      const s = state[gp];
+      if (s === PmapState.Private || s === PmapState.Shared) out[gp] = frame[gp]!;
+      state[gp] = PmapState.Untouched;
+    }
+    return out;
   }
 
   /** Subscribe to backing changes. */
@@ -156,9 +187,10 @@ export class Pmap {
       if (this.state[gp] === PmapState.Private) return m;
     } else {
       const old = this.frame[gp]!;
-      if (pool.refCount(old) === 1) {
-        m = old; // the other sharers have gone: keep the page
-      } else {
+      this.sharedCount--;
+      // The other sharers have gone (and no other VM can find it any more): keep the page.
+      if (pool.claimSole(old)) m = old;
+      else {
         m = pool.allocate();
         pool.ram.copyWithin(m << PAGE_SHIFT, old << PAGE_SHIFT, (old << PAGE_SHIFT) + PAGE_SIZE);
         pool.unref(old);
@@ -204,6 +236,7 @@ export class Pmap {
     const off = m << PAGE_SHIFT;
     this.swap.writePage(slot, this.pool.ram, off);
     this.swapHash[gp] = this.pool.hasher.hash32(off) | 0;
+    if (s === PmapState.Shared) this.sharedCount--;
     this.pool.unref(m);
     this.frame[gp] = slot;
     this.state[gp] = PmapState.Swapped;
@@ -231,6 +264,7 @@ export class Pmap {
       this.swap!.freeSlot(this.frame[gp]!);
       this.swapped--;
     } else {
+      if (s === PmapState.Shared) this.sharedCount--;
       this.pool.unref(this.frame[gp]!);
       this.resident--;
     }
@@ -252,6 +286,7 @@ export class Pmap {
     } else {
       throw new RangeError(`guest page ${gp} is not resident`);
     }
+    if (s !== PmapState.Shared) this.sharedCount++;
     this.frame[gp] = m;
     this.state[gp] = PmapState.Shared;
     this.notify(gp);

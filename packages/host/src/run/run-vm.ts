@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CharBackend } from '@vm/bus';
 import { bootLinux, createPc, loadFirmware, loadVmxConfig } from '@vm/machine';
-import type { MachineConfig, Pc } from '@vm/machine';
+import type { MachineConfig, Pc, PcOptions } from '@vm/machine';
 import type { FileSystemLike } from '@vm/vdisk';
 import { NodeFileSystem } from '@vm/vdisk/node';
 import type { RunOptions, SerialTarget } from '../cli/run-args.js';
@@ -44,6 +44,10 @@ export interface PrepareExtra {
   readonly vmx?: MachineConfig;
   /** The `.vmx`'s folder: relative file names in it are resolved there. */
   readonly baseDir?: string;
+  /** The first serial port's host end, instead of the one `--serial` names (a host's console relay). */
+  readonly serial0?: SerialConsole | null;
+  /** Further PC options (a host's shared pool, swap file, NICs, the VMware devices). */
+  readonly pc?: Pick<PcOptions, 'pool' | 'swap' | 'vmware' | 'nics' | 'onTripleFault' | 'clock'>;
 }
 
 const stderrWarn = (message: string): void => {
@@ -109,7 +113,7 @@ export async function prepareFromOptions(o: RunOptions, onQuit: () => void, extr
 
 function buildPc(o: RunOptions, onQuit: () => void, extra: PrepareExtra, disks: AttachedDisks, consoles: SerialConsole[]): Pc {
   const serial: (CharBackend | null)[] = [];
-  const first = openConsole(o.serial, onQuit);
+  const first = extra.serial0 !== undefined ? extra.serial0 : openConsole(o.serial, onQuit);
   if (first) consoles.push(first);
   serial.push(first);
   const vmx = extra.vmx;
@@ -140,6 +144,7 @@ function buildPc(o: RunOptions, onQuit: () => void, extra: PrepareExtra, disks: 
     startTime: Math.floor(Date.now() / 1000),
     clock: o.clock === 'realtime' ? { mode: 'realtime', hostNowMs: () => performance.now(), maxStepNs: 100_000_000 } : { mode: 'deterministic', nsPerInstruction: 1 },
     scsi: disks.scsi,
+    ...(extra.pc ?? {}),
   });
   const kernel = o.kernel ?? (vmx?.boot ? resolve(base, vmx.boot.kernel) : null);
   try {

@@ -5,3 +5,5 @@
  * @packageDocumentation
  */
 export { RecordingConsole } from './recording-console.js';
+export { assemble, printCode, realModeRom, TestGuests } from './test-rom.js';
+export type { AsmPart } from './test-rom.js';

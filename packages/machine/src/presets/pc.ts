@@ -12,6 +12,8 @@ import { createVirtualNic, deriveMac } from '@vm/net-nic';
 import type { VirtualNic } from '@vm/net-nic';
 import { Bt958, Lsi53c1030, ScsiDisk } from '@vm/scsi';
 import {
+  acpiFwCfgFiles,
+  buildAcpiTables,
   buildBiosTables,
   loadLinux,
   piix4AcpiSettings,
@@ -44,8 +46,11 @@ import {
   SystemControlPortA,
   SystemControlPortB,
   Uart16550,
+  VmwareBackdoor,
+  VmwareBalloon,
   writeCmosMemorySize,
 } from '@vm/chipset';
+import type { MachinePagePool, SwapStore } from '@vm/mmu';
 import { Cpu, FloatingPointUnit, installSimd } from '@vm/cpu-x86';
 import { Machine, MachineError } from '../machine.js';
 import type { VirtualClockOptions } from '../time/virtual-clock.js';
@@ -74,6 +79,18 @@ export interface PcOptions {
   readonly scsi?: readonly PcScsiAdapter[];
   /** NICs (`.vmx` ethernetN), up to 4. */
   readonly nics?: readonly PcNic[];
+  /** The machine-page pool to take guest memory from (a host shares one among its VMs). Default: a pool of its own. */
+  readonly pool?: MachinePagePool;
+  /** Where guest pages are swapped to (the host's per-VM swap file). */
+  readonly swap?: SwapStore;
+  /**
+   * Run as a VMware VM: the CPUID hypervisor leaf says "VMwareVMware", and
+   * the backdoor port (0x5658) and the memory balloon (0x5670, Linux's
+   * vmw_balloon) are present. Default false.
+   */
+  readonly vmware?: boolean;
+  /** What a CPU triple fault does (default reset, as a PC does). */
+  readonly onTripleFault?: 'reset' | 'power-off';
 }
 
 /** A network card of a {@link createPc} machine. */
@@ -125,9 +142,15 @@ export interface Pc {
   readonly pciSlots: readonly number[];
   /** The NICs, by ethernetN index. */
   readonly nics: readonly VirtualNic[];
+  /** The VMware memory balloon (with {@link PcOptions.vmware}), else null. */
+  readonly balloon: VmwareBalloon | null;
+  /** The VMware backdoor port (with {@link PcOptions.vmware}), else null. */
+  readonly backdoor: VmwareBackdoor | null;
 }
 
 const MiB = 1024 * 1024;
+/** The CPU's time-stamp counter rate (what the VMware backdoor reports to the guest). */
+const TSC_HZ = 1_000_000_000;
 
 /** ISA IRQ wiring of a PC (the platform inputs 0..15 go to the 8259 pair; the UARTs' come from COM_PORTS). */
 const IRQ = { pit: 0, kbd: 1, fpu: 13, rtc: 8, mouse: 12 } as const;
@@ -143,6 +166,9 @@ export function createPc(options: PcOptions = {}): Pc {
     ...(options.sliceInstructions ? { sliceInstructions: options.sliceInstructions } : {}),
     irqInputs: 24,
     romReserveBytes: 4 * MiB,
+    ...(options.pool ? { pool: options.pool } : {}),
+    ...(options.swap ? { swap: options.swap } : {}),
+    ...(options.onTripleFault ? { onTripleFault: options.onTripleFault } : {}),
   });
   const irq = (n: number, owner: string): IrqLine => machine.irq.line(n, owner);
 
@@ -225,11 +251,32 @@ export function createPc(options: PcOptions = {}): Pc {
     return nic;
   });
 
+  const vmware = options.vmware === true;
+  let cpuRef: Cpu | null = null;
+  const registers = (): Cpu | null => cpuRef;
+  const backdoor = vmware ? machine.addDevice(new VmwareBackdoor({ registers, tscHz: TSC_HZ })) : null;
+  const pmap = machine.pmap;
+  const balloon = vmware
+    ? machine.addDevice(new VmwareBalloon({ registers, backend: { pageCount: pmap.pages, release: (gpn) => void pmap.releasePage(gpn) } }))
+    : null;
+
+  if (options.firmwareBoot) {
+    // Firmware gets the ACPI tables a direct boot writes, through fw_cfg's table loader as
+    // QEMU hands them to SeaBIOS. Without them SeaBIOS builds its own QEMU-era set, whose
+    // GPE block (0xAFE0) and PCI hotplug slots this chipset does not have: Linux then reads
+    // every slot as ejected and drops the PCI devices it found.
+    const routes = piixInterruptRoutes(pciSlots, PIRQ_IRQS);
+    // (SeaBIOS moves PMBASE to 0x600 when it finds a table loader: the default of piix4AcpiSettings)
+    const acpi = buildAcpiTables({ cpus: 1, ...piix4AcpiSettings(), pciRoutes: routes.acpi, levelIrqs: routes.irqs });
+    for (const f of acpiFwCfgFiles(acpi)) fwCfg.addFile(f.name, f.data);
+  }
+
   const ferr = irq(IRQ.fpu, 'ferr');
   const fpu = new FloatingPointUnit({ ferr: () => ferr.raise() });
   installSimd(fpu);
-  const cpu = machine.attachCpu((platform: CpuPlatform) => new Cpu(platform, { fpu }));
-  return { machine, cpu, fpu, pic, uarts, rtc, pci, pm, fwCfg, pciSlots, nics };
+  const cpu = machine.attachCpu((platform: CpuPlatform) => new Cpu(platform, { fpu, tscHz: TSC_HZ, ...(vmware ? { hypervisor: true, hypervisorVendor: 'VMwareVMware' } : {}) }));
+  cpuRef = cpu;
+  return { machine, cpu, fpu, pic, uarts, rtc, pci, pm, fwCfg, pciSlots, nics, balloon, backdoor };
 }
 
 /**
@@ -303,9 +350,13 @@ function firmwarePlatformInit(pc: Pc): void {
   }
   // Each device's interrupt line register (config 0x3C) names the IRQ its INTA# reaches,
   // as firmware leaves it: slot d, pin A goes to PIRQ (d - 1) & 3 (the PIIX rotation).
+  // Bus mastering on (command bit 2), as a PC's BIOS and the adapters' option ROMs leave it:
+  // Linux's BusLogic driver never sets it itself, and without it the BT-958 cannot reach its mailboxes.
   for (const slot of pc.pciSlots) {
     io.out32(0xcf8, (0x80000000 | (slot << 11) | 0x3c) >>> 0);
     io.out8(0xcfc, PIRQ_IRQS[(slot - 1) & 3]!);
+    io.out32(0xcf8, (0x80000000 | (slot << 11) | 0x04) >>> 0);
+    io.out16(0xcfc, io.in16(0xcfc) | 0x4);
   }
 }
 

@@ -166,6 +166,22 @@ describe('VirtualClock (real time)', () => {
     expect(() => new VirtualClock({ mode: 'realtime', hostNowMs: () => 0, maxStepNs: 0 })).toThrow(RangeError);
   });
 
+  it('takes a wait the host made on purpose in full (a halted guest sleeping until its timer)', () => {
+    let host = 0;
+    const clock = new VirtualClock({ mode: 'realtime', hostNowMs: () => host, maxStepNs: 5_000_000 });
+    expect(clock.now()).toBe(0);
+    host = 2000; // the host slept 2 s for the guest's next timer
+    clock.acceptWait();
+    expect(clock.now()).toBe(2_000_000_000);
+    host = 2001;
+    expect(clock.now()).toBe(2_001_000_000);
+    clock.pause();
+    host = 5000;
+    clock.acceptWait(); // paused: nothing to accept
+    clock.resume();
+    expect(clock.now()).toBe(2_001_000_000);
+  });
+
   it('requires a host time source', () => {
     expect(() => new VirtualClock({ mode: 'realtime', hostNowMs: undefined as unknown as () => number })).toThrow(TypeError);
   });

@@ -254,6 +254,20 @@ export class VirtualClock implements Clock {
     this.pausedFlag = true;
   }
 
+  /**
+   * The host waited on purpose (it slept while the guest was halted, until
+   * its next timer or outside input): the time since the last reading is
+   * real guest time, so it is taken in full rather than capped by
+   * `maxStepNs` (which is for host stalls the guest should not see). The
+   * horizon still keeps readings from passing an unserviced deadline.
+   */
+  acceptWait(): void {
+    if (this.hostNowMs === null || this.pausedFlag) return;
+    const d = this.hostNowMs() - this.baseHostMs;
+    const t = d > 0 ? this.baseNs + Math.floor(d * 1e6) : this.baseNs;
+    if (t > this.lastRawNs) this.lastRawNs = t;
+  }
+
   /** Let real time flow again from the paused reading. Idempotent. */
   resume(): void {
     if (this.hostNowMs === null || !this.pausedFlag) return;

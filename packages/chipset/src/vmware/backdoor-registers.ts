@@ -1,0 +1,16 @@
+/**
+ * What the VMware backdoor needs from the CPU: a hypercall is an `IN` from a
+ * magic port with arguments in the general registers, and the answer comes
+ * back in several of them, not just the one the `IN` loads.
+ *
+ * @module
+ */
+
+/** General registers of the calling vCPU, in x86 encoding order. */
+export interface BackdoorRegisters {
+  /** EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI (as the CPU's register file). */
+  readonly reg32: Int32Array;
+}
+
+/** Register numbers in {@link BackdoorRegisters.reg32}. */
+export const Reg = { eax: 0, ecx: 1, edx: 2, ebx: 3, esi: 6, edi: 7 } as const;
