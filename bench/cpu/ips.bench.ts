@@ -1,5 +1,7 @@
-// Guest instructions per second of the @vm/cpu-x86 interpreter on a fixed mix.
+// Guest instructions per second of @vm/cpu-x86 on a fixed mix, for both engines
+// (the interpreter and the block translator), and the translator's speed-up.
 // Run: cd bench && node --import tsx --conditions=source cpu/ips.bench.ts
+// Environment: BENCH_SECONDS (3), BENCH_ONLY (one kernel), BENCH_ENGINE (interpreter|translator).
 //
 // Rates are per second of this process's CPU time.
 // The guest runs in flat 32-bit protected mode with paging on (identity map,
@@ -20,8 +22,10 @@ const kernels: Record<string, number[]> = {
     0xbf, ...d(0x300000), 0xb9, ...d(65536), 0xb0, 0x01, 0xf2, 0xae, 0xeb, 0xd1],
 };
 
-function machine(code: number[]) {
-  const m = createTestMachine({ ramSize: 0x800000 });
+type Engine = 'interpreter' | 'translator';
+
+function machine(code: number[], engine: Engine) {
+  const m = createTestMachine({ ramSize: 0x800000, engine });
   const cpu = m.cpu;
   enterFlatProtectedMode(cpu);
   // identity-map 8 MiB with 4 KiB pages
@@ -43,15 +47,15 @@ function machine(code: number[]) {
 
 /** Retired instructions in one pass of a kernel (from 0x1000 back to 0x1000). */
 function perPass(code: number[]): number {
-  const m = machine(code);
+  const m = machine(code, 'interpreter');
   let n = 0;
   do n += m.cpu.run(1);
   while (m.cpu.eip !== 0x1000 && n < 10_000_000);
   return n;
 }
 
-function measure(name: string, code: number[], seconds: number): number {
-  const m = machine(code);
+function measure(name: string, code: number[], seconds: number, engine: Engine): number {
+  const m = machine(code, engine);
   // warm up (JIT tiers of the host engine)
   for (let i = 0; i < 20; i++) m.cpu.run(100_000);
   let n = 0;
@@ -70,13 +74,18 @@ function measure(name: string, code: number[], seconds: number): number {
     // a REP instruction retires once per 4096 iterations: report guest bytes per second
     const passes = n / perPass(code);
     const mbs = (passes * (65536 * 3)) / ((c.user + c.system) / 1e6) / 1e6;
-    console.log(`${name.padEnd(8)} ${mbs.toFixed(0).padStart(7)} MB/s of REP MOVSD + STOSB + SCASB`);
+    console.log(`${engine.padEnd(11)} ${name.padEnd(8)} ${mbs.toFixed(0).padStart(7)} MB/s of REP MOVSD + STOSB + SCASB`);
     return mbs * 1e6;
   }
-  console.log(`${name.padEnd(8)} ${(ips / 1e6).toFixed(1).padStart(7)} M instructions/s`);
+  console.log(`${engine.padEnd(11)} ${name.padEnd(8)} ${(ips / 1e6).toFixed(1).padStart(7)} M instructions/s`);
   return ips;
 }
 
 const secs = Number(process.env.BENCH_SECONDS ?? 3);
 const only = process.env.BENCH_ONLY;
-for (const k of Object.keys(kernels)) if (!only || k === only) measure(k, kernels[k]!, secs);
+const engines: Engine[] = process.env.BENCH_ENGINE ? [process.env.BENCH_ENGINE as Engine] : ['interpreter', 'translator'];
+for (const k of Object.keys(kernels)) {
+  if (only && k !== only) continue;
+  const r = engines.map((e) => measure(k, kernels[k]!, secs, e));
+  if (r.length === 2) console.log(`${''.padEnd(11)} ${k.padEnd(8)} translator / interpreter = ${(r[1]! / r[0]!).toFixed(2)}x`);
+}

@@ -19,6 +19,7 @@ import type { FpuUnit } from './fpu-hook.js';
 import { DECODE, OPS, D_MODRM, D_MODRM_REG, D_IMM_MASK, D_IB, D_IW, D_IV, D_IVW, D_ENTER, D_FAR, D_MOFFS, D_GRP3, lockAllowed } from './ops/table.js';
 import { deliverProtected, loadSegment } from './protected.js';
 import { CPU_STATE_NAME, CPU_STATE_VERSION, restoreCpu, snapshotCpu } from './snapshot.js';
+import { codeGenerationAllowed, Translator, type TranslatorOptions, type TranslatorStats } from './jit/translator.js';
 import type { DeviceState, Snapshotable } from '@vm/bus';
 
 /** Options of a {@link Cpu}. */
@@ -33,6 +34,14 @@ export interface CpuOptions {
   tscHz?: number;
   /** Advertise an on-chip local APIC (CPUID.1:EDX.APIC, IA32_APIC_BASE); the platform supplies it (default false). */
   apic?: boolean;
+  /**
+   * Execution engine: `'translator'` compiles hot blocks to JavaScript (falling back to the
+   * interpreter where code generation is not allowed), `'interpreter'` decodes every
+   * instruction (default `'translator'`).
+   */
+  engine?: 'translator' | 'interpreter';
+  /** Tuning of the block translator (tests use threshold 0 and small blocks). */
+  translator?: TranslatorOptions;
 }
 
 const PAGES = 1 << 20;
@@ -93,7 +102,11 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
   /** The machine-page pool (`memory.ram`), indexed by TLB host offsets. */
   readonly ram: Uint8Array;
   /** Options. */
-  readonly options: Required<Omit<CpuOptions, 'fpu'>> & { fpu: FpuUnit | null };
+  readonly options: Required<Omit<CpuOptions, 'fpu' | 'translator'>> & { fpu: FpuUnit | null };
+  /** The block translator, or null when the interpreter runs alone. */
+  readonly jit: Translator | null;
+  /** Set when a write invalidated translated code: a running block leaves after the current instruction. */
+  jitStop = false;
 
   /** EAX..EDI (ModRM order). */
   readonly reg32 = new Int32Array(8);
@@ -183,7 +196,8 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
   rdTab: Int32Array;
   /** The write table for the current CPL. */
   wrTab: Int32Array;
-  private readonly tlbPhys = new Int32Array(PAGES);
+  /** Physical page of each linear page's TLB entry (valid while an entry is >= 0). */
+  readonly tlbPhys = new Int32Array(PAGES);
   private readonly tlbGlobal = new Uint8Array(PAGES);
   private readonly tlbListed = new Uint8Array(PAGES);
   private readonly tlbList = new Int32Array(TLB_LIST_MAX);
@@ -236,7 +250,8 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
   nmiBlocked = false;
   /** Interrupts are inhibited for one instruction (after MOV SS, POP SS, STI). */
   shadow = false;
-  private exitRequested = false;
+  /** The host asked {@link run} to return (see {@link requestExit}). */
+  exitRequested = false;
   /** Vector of the exception being raised. */
   pendingVector = 0;
   /** Its error code, or -1 when it has none. */
@@ -262,11 +277,13 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
       fpu: options.fpu ?? null,
       tscHz: options.tscHz ?? 1e9,
       apic: options.apic ?? false,
+      engine: options.engine ?? 'translator',
     };
     this.intr = new CpuIrqLine(this, false);
     this.nmi = new CpuIrqLine(this, true);
     this.rdTab = this.tlbR;
     this.wrTab = this.tlbW;
+    this.jit = this.options.engine === 'translator' && codeGenerationAllowed() ? new Translator(this, options.translator) : null;
     this.memory.addMappingListener(this);
     this.reset();
   }
@@ -312,6 +329,12 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
     this.options.fpu?.reset();
     this.setCplTables();
     this.flushTlbAll();
+    this.jit?.flush();
+  }
+
+  /** Translator counters (cache size, hit rate), or null when the interpreter runs alone. */
+  get jitStats(): TranslatorStats | null {
+    return this.jit === null ? null : this.jit.stats;
   }
 
   /** Set a segment cache directly (tests, reset, real mode). */
@@ -520,6 +543,7 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
 
   /** @inheritDoc */
   mappingChanged(page: number): void {
+    if (this.jit !== null) this.jit.mappingChanged(page);
     if (page < 0) {
       this.flushTlbAll();
       return;
@@ -1330,7 +1354,7 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
         events++;
         continue;
       }
-      const r = this.runSlice(budget - n - events);
+      const r = this.jit !== null ? this.jit.runSlice(budget - n - events) : this.interpretSlice(budget - n - events);
       if (r < 0) {
         n += -r - 1;
         events++;
@@ -1364,7 +1388,13 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
     return false;
   }
 
-  private runSlice(budget: number): number {
+  /**
+   * Interpret up to `budget` instructions; returns the number retired, or
+   * -n-1 when a fault was delivered after n retired. Stops early when an
+   * event or a mode switch needs the run loop.
+   * @internal
+   */
+  interpretSlice(budget: number): number {
     let n = 0;
     try {
       while (n < budget) {
@@ -1511,6 +1541,7 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
   /** @inheritDoc */
   restore(state: DeviceState): void {
     restoreCpu(this, state);
+    this.jit?.flush();
   }
 
   /** The time-stamp counter value derived from the platform clock. */

@@ -67,6 +67,7 @@ function randomize(m: TestMachine, rnd: () => number): void {
 }
 
 type Mode = 'real' | 'v86' | 'cpl0' | 'cpl3';
+type Engine = 'interpreter' | 'translator';
 
 function enter(m: TestMachine, mode: Mode, rnd: () => number): void {
   const cpu = m.cpu;
@@ -111,8 +112,8 @@ function enter(m: TestMachine, mode: Mode, rnd: () => number): void {
   cpu.flushTlbAll();
 }
 
-function fuzz(mode: Mode, seed: number, target: number): { retired: number; episodes: number; shutdowns: number } {
-  const m = createTestMachine({ ramSize: 0x400000 });
+function fuzz(mode: Mode, seed: number, target: number, engine: Engine): { retired: number; episodes: number; shutdowns: number } {
+  const m = createTestMachine({ ramSize: 0x400000, engine, translator: { threshold: 1 } });
   const rnd = xorshift(seed);
   let retired = 0;
   let episodes = 0;
@@ -137,11 +138,89 @@ function fuzz(mode: Mode, seed: number, target: number): { retired: number; epis
 }
 
 describe('fuzz: random instruction bytes never throw out of run()', () => {
+  for (const engine of ['interpreter', 'translator'] as const) {
+    for (const mode of ['real', 'v86', 'cpl0', 'cpl3'] as const) {
+      it(`${mode} (${engine}): 400,000 instructions`, () => {
+        const r = fuzz(mode, 0x9e3779b9 ^ mode.length * 7919 ^ mode.charCodeAt(0), 400_000, engine);
+        expect(r.retired).toBeGreaterThanOrEqual(400_000);
+        expect(r.episodes).toBeGreaterThan(10);
+      }, 120_000);
+    }
+  }
+});
+
+/** Everything architectural a run can change, as text (for a readable diff). */
+function state(m: TestMachine): string {
+  const c = m.cpu;
+  const r = Array.from(c.reg32, (v) => (v >>> 0).toString(16)).join(' ');
+  const segs = Array.from(c.segSel, (v) => v.toString(16)).join(' ');
+  return `regs ${r} eip ${(c.eip >>> 0).toString(16)} flags ${(c.getFlags() >>> 0).toString(16)} segs ${segs} cpl ${c.cpl} cr0 ${(c.cr0 >>> 0).toString(16)} cr2 ${(c.cr2 >>> 0).toString(16)} cr3 ${(c.cr3 >>> 0).toString(16)} run ${c.runState} retired ${c.retired}`;
+}
+
+/**
+ * The translator against the interpreter on the same random programs, in
+ * lockstep: after every run() both CPUs must agree on every register, EFLAGS,
+ * EIP, CR2, the instruction count and (at the end of an episode) all of RAM.
+ * Random stores into the code make this a self-modifying-code test too.
+ */
+function lockstep(mode: Mode, seed: number, target: number): { retired: number; compiled: number } {
+  const a = createTestMachine({ ramSize: 0x400000, engine: 'interpreter' });
+  const b = createTestMachine({ ramSize: 0x400000, engine: 'translator', translator: { threshold: 0 } });
+  const ra = xorshift(seed);
+  const rb = xorshift(seed);
+  const ri = xorshift(seed ^ 0x5bd1e995);
+  let retired = 0;
+  let episodes = 0;
+  while (retired < target) {
+    if (episodes % 16 === 0) {
+      randomize(a, ra);
+      randomize(b, rb);
+    }
+    enter(a, mode, ra);
+    enter(b, mode, rb);
+    const start = state(a);
+    episodes++;
+    for (let slice = 0; slice < 20 && a.cpu.runState === 0; slice++) {
+      if ((ri() & 7) === 0) {
+        const v = ri() & 0xff;
+        a.pendingVectors.push(v);
+        b.pendingVectors.push(v);
+        a.cpu.intr.raise();
+        b.cpu.intr.raise();
+      } else {
+        a.cpu.intr.lower();
+        b.cpu.intr.lower();
+      }
+      if ((ri() & 63) === 0) {
+        a.cpu.nmi.pulse();
+        b.cpu.nmi.pulse();
+      }
+      const budget = 1 + (ri() % 700);
+      const na = a.cpu.run(budget);
+      const nb = b.cpu.run(budget);
+      retired += na;
+      const sa = state(a);
+      const sb = state(b);
+      if (sa !== sb || na !== nb) {
+        throw new Error(`episode ${episodes} slice ${slice}: interpreter ran ${na}, translator ${nb}\n  start       ${start}\n  interpreter ${sa}\n  translator  ${sb}`);
+      }
+    }
+    const ma = a.memory.ram;
+    const mb = b.memory.ram;
+    if (Buffer.from(ma.buffer, ma.byteOffset, ma.length).equals(Buffer.from(mb.buffer, mb.byteOffset, mb.length))) continue;
+    for (let i = 0; i < ma.length; i++) {
+      if (ma[i] !== mb[i]) throw new Error(`episode ${episodes}: RAM differs at 0x${i.toString(16)} (interpreter ${ma[i]}, translator ${mb[i]})`);
+    }
+  }
+  return { retired, compiled: b.cpu.jitStats!.compiledTotal };
+}
+
+describe('random-program differential: translator vs interpreter', () => {
   for (const mode of ['real', 'v86', 'cpl0', 'cpl3'] as const) {
-    it(`${mode}: 400,000 instructions`, () => {
-      const r = fuzz(mode, 0x9e3779b9 ^ mode.length * 7919 ^ mode.charCodeAt(0), 400_000);
-      expect(r.retired).toBeGreaterThanOrEqual(400_000);
-      expect(r.episodes).toBeGreaterThan(10);
+    it(`${mode}: 150,000 instructions in lockstep`, () => {
+      const r = lockstep(mode, 0x2545f491 ^ mode.charCodeAt(1) * 131, 150_000);
+      expect(r.retired).toBeGreaterThanOrEqual(150_000);
+      expect(r.compiled).toBeGreaterThan(100);
     }, 120_000);
   }
 });

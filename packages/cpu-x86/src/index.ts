@@ -11,6 +11,7 @@
  * @packageDocumentation
  */
 export { Cpu, type CpuOptions } from './cpu.js';
+export { Translator, codeGenerationAllowed, type TranslatorOptions, type TranslatorStats } from './jit/translator.js';
 export { Flag, Seg, Reg, Cr0, Cr4, Vec, Ar, AR_UNUSABLE, LazyOp, ARITH_FLAGS } from './constants.js';
 export { CpuFault, FAULT } from './fault.js';
 export { type FpuUnit, FPU_CPUID_EDX_MASK } from './fpu-hook.js';

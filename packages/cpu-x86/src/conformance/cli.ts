@@ -12,6 +12,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { REASONS, SingleStepRunner, flagsMaskFor } from './singlestep.js';
+import type { CpuOptions } from '../cpu.js';
 import type { OpcodeMeta, SingleStepFailure, SingleStepTest } from './singlestep.js';
 
 /** Results of one folder. */
@@ -25,10 +26,10 @@ export interface FolderResult {
 }
 
 /** Run every vector file in `dir`; `filter` limits to file keys it accepts. */
-export function runFolder(dir: string, filter: (key: string) => boolean = () => true): FolderResult {
+export function runFolder(dir: string, filter: (key: string) => boolean = () => true, options: CpuOptions = {}): FolderResult {
   const metaRaw = JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8')) as { opcodes: Record<string, OpcodeMeta> };
   const files = readdirSync(dir).filter((f) => f.endsWith('.json.gz')).sort();
-  const runner = new SingleStepRunner();
+  const runner = new SingleStepRunner(options);
   const res: FolderResult = { passed: 0, failed: 0, failures: new Map(), counts: new Map() };
   for (const f of files) {
     const key = f.slice(0, -'.json.gz'.length);

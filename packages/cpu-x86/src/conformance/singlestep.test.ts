@@ -11,8 +11,9 @@ const folder = join(repoRoot, '..', 'shared', 'data', 'cpu', 'singlestep-286-rea
 const known = JSON.parse(readFileSync(join(here, '..', '..', 'conformance', 'known-differences.json'), 'utf8')) as KnownDifferences;
 
 describe('SingleStepTests 80286 real mode', () => {
-  it.skipIf(!existsSync(folder))('passes every vector except the listed 286/i686 differences', () => {
-    const r = runFolder(folder);
+  // Both engines; the translator compiles each instruction as a one-instruction block at once.
+  for (const engine of ['interpreter', 'translator'] as const) it.skipIf(!existsSync(folder))(`passes every vector except the listed 286/i686 differences (${engine})`, () => {
+    const r = runFolder(folder, undefined, { engine, translator: { threshold: 0, maxInstructions: 1 } });
     const bad = unexpectedFailures(r, known);
     const report = bad.slice(0, 20).map((b) => `${b.key} #${b.failure.idx} ${b.failure.name} [${b.failure.reason}]: ${b.failure.diffs.slice(0, 4).join('; ')}`);
     expect(report).toEqual([]);

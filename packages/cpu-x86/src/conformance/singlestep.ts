@@ -15,7 +15,7 @@
 
 import { RamGuestMemory, TestPortBus, ManualClock } from '@vm/bus/test';
 import type { CpuPlatform, InterruptAcknowledge } from '@vm/bus';
-import { Cpu } from '../cpu.js';
+import { Cpu, type CpuOptions } from '../cpu.js';
 import { Ar } from '../constants.js';
 
 /** Registers of a test state (16-bit values). */
@@ -74,7 +74,8 @@ export class SingleStepRunner {
   readonly cpu: Cpu;
   private readonly expected = new Map<number, number>();
 
-  constructor() {
+  /** @param options CPU options (the engine under test) */
+  constructor(options: CpuOptions = {}) {
     const io = new TestPortBus();
     const ack: InterruptAcknowledge = { acknowledge: () => 0xff };
     const platform: CpuPlatform = {
@@ -84,7 +85,7 @@ export class SingleStepRunner {
       clock: new ManualClock(),
       shutdown: () => {},
     };
-    this.cpu = new Cpu(platform);
+    this.cpu = new Cpu(platform, options);
   }
 
   /**

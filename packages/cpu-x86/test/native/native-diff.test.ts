@@ -45,10 +45,12 @@ describe('native differential suite', () => {
     expect(again.map(caseId)).toEqual(first.map(caseId));
   });
 
-  it.skipIf(!native.ok)('matches the host CPU', { timeout: 300_000 }, () => {
+  // Both engines: the interpreter, and the translator compiling every block at its first run.
+  for (const engine of ['interpreter', 'translator'] as const) it.skipIf(!native.ok)(`matches the host CPU (${engine})`, { timeout: 300_000 }, () => {
     if (!native.ok) return;
     const known = parseKnown(JSON.parse(readFileSync(join(HERE, 'known-differences.json'), 'utf8')));
-    const emu = new EmulatorRunner({}, process.env['VM_NATIVE_DIFF_PAGING'] !== '0');
+    const emu = new EmulatorRunner({ engine, translator: { threshold: 0 } }, process.env['VM_NATIVE_DIFF_PAGING'] !== '0');
+    if (engine === 'translator') expect(emu.cpu.jit).not.toBeNull();
     // Developers of a unit not yet advertised in CPUID can force its cases to run.
     const features = (emu.features | Number(process.env['VM_NATIVE_DIFF_FORCE'] ?? 0)) >>> 0;
     const stats = new Map<string, ClassStats>();
@@ -111,7 +113,8 @@ describe('native differential suite', () => {
       totalBad += s.mismatches - s.known;
       console.log(`native-diff: ${cls}: ${s.cases} cases, ${s.mismatches} mismatches${s.known ? ` (${s.known} known)` : ''}${s.skipped ? `, ${s.skipped} skipped (CPUID lacks the feature)` : ''}`);
     }
-    console.log(`native-diff: ${total} cases (${totalRun} run, ${total - totalRun} skipped), ${totalBad} unexplained mismatches, emulator ${ms} ms${native.cached ? ', native results cached' : ''}`);
+    if (engine === 'translator') console.log(`native-diff: translator ${JSON.stringify(emu.cpu.jitStats)}`);
+    console.log(`native-diff (${engine}): ${total} cases (${totalRun} run, ${total - totalRun} skipped), ${totalBad} unexplained mismatches, emulator ${ms} ms${native.cached ? ', native results cached' : ''}`);
     if (!filter) for (const k of known) if (!used.has(k)) console.log(`native-diff: known difference no longer seen (remove it?): [${k.class}] ${k.name}`);
     const reportPath = process.env['VM_NATIVE_DIFF_REPORT'];
     if (reportPath) writeFileSync(reportPath, JSON.stringify(report, null, 1));

@@ -1,0 +1,515 @@
+/**
+ * Code generation: one JavaScript function per block. Hot instructions
+ * (MOV, the ALU group, TEST, INC/DEC, PUSH/POP, LEA, MOVZX/MOVSX, near
+ * branches) are emitted inline with the segment-limit and TLB fast paths of
+ * `Cpu.read*`/`write*` inlined; every other predecoded instruction writes the
+ * decode fields and calls its `OPS` semantics; a block's last instruction may
+ * be a *runtime* one, decoded and run by the interpreter's own code.
+ *
+ * Conventions of the generated code (see {@link generateBlock}):
+ * - it returns the number of instructions retired and leaves `c.eip` at the
+ *   next instruction;
+ * - before any instruction that can fault it stores `c.opStart`/`c.espStart`,
+ *   so the translator's fault handler restores exactly the interpreter's
+ *   state and counts the retired instructions from `opStart`;
+ * - after an instruction whose memory write took the slow path (or an `OPS`
+ *   call) it checks `c.jitStop`, set when a write invalidated translated code,
+ *   and leaves the block at the next instruction.
+ *
+ * @module
+ */
+
+import { LazyOp } from '../constants.js';
+import { type Insn, isString } from './insn.js';
+
+const R8 = [0, 4, 8, 12, 1, 5, 9, 13];
+
+/** Flags producer known statically at a point of the block (for fused Jcc). */
+interface FlagState {
+  op: number;
+  size: number;
+}
+
+/** Read-only helpers for emitting one block. */
+class Emitter {
+  out: string[] = [];
+  /** The lazy flags' producer, while the JS locals d/s/t still hold its operands. */
+  fl: FlagState | null = null;
+  constructor(readonly insns: Insn[]) {}
+
+  emit(s: string): void {
+    this.out.push(s);
+  }
+}
+
+function hex(v: number): string {
+  return v < 0 ? `${v}` : `0x${v.toString(16)}`;
+}
+
+function mask(size: number): string {
+  return size === 32 ? '' : size === 16 ? '&0xffff' : '&0xff';
+}
+
+/** The offset expression of the memory operand of `i` (masked to the address size). */
+function eaExpr(i: Insn): string {
+  if (i.as32 !== 0) {
+    const parts: string[] = [];
+    if (i.base >= 0) parts.push(`r[${i.base}]`);
+    if (i.index >= 0) parts.push(i.scale !== 0 ? `(r[${i.index}]<<${i.scale})` : `r[${i.index}]`);
+    if (i.disp !== 0 || parts.length === 0) parts.push(hex(i.disp | 0));
+    return parts.length === 1 && i.base >= 0 ? parts[0]! : `((${parts.join('+')})|0)`;
+  }
+  const parts: string[] = [];
+  if (i.ea16a >= 0) parts.push(`r16[${i.ea16a << 1}]`);
+  if (i.ea16b >= 0) parts.push(`r16[${i.ea16b << 1}]`);
+  if (i.disp !== 0 || parts.length === 0) parts.push(hex(i.disp));
+  return `((${parts.join('+')})&0xffff)`;
+}
+
+/** Register operand expression (8/16/32 bits), unsigned for 8/16, signed int for 32. */
+function regRef(n: number, size: number): string {
+  return size === 32 ? `r[${n}]` : size === 16 ? `r16[${n << 1}]` : `r8[${R8[n]}]`;
+}
+
+/** Statements reading `size` bits at `seg`:`o` into `dst` (o already set). */
+function readMem(size: number, seg: number, dst: string): string {
+  const lin = `lin=(sb[${seg}]+o)|0;`;
+  if (size === 8) return `${lin}if((o>>>0)<=rx[${seg}]&&(e=c.rdTab[lin>>>12])>=0)${dst}=m[e|(lin&4095)];else ${dst}=c.read8(${seg},o);`;
+  if (size === 16)
+    return `${lin}if((o>>>0)<=rx[${seg}]&&(e=c.rdTab[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);${dst}=m[a]|(m[a+1]<<8)}else ${dst}=c.read16(${seg},o);`;
+  return `${lin}if((o>>>0)<=rx[${seg}]&&(e=c.rdTab[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);${dst}=(a&3)===0&&m32!==null?m32[a>>2]:m[a]|(m[a+1]<<8)|(m[a+2]<<16)|(m[a+3]<<24)}else ${dst}=c.read32(${seg},o);`;
+}
+
+/** Statements writing variable `v` (`size` bits) at `seg`:`o`. Sets `w` = 1 on the slow path. */
+function writeMem(size: number, seg: number, v: string): string {
+  const lin = `lin=(sb[${seg}]+o)|0;`;
+  if (size === 8) return `${lin}if((o>>>0)<=wx[${seg}]&&(e=c.wrTab[lin>>>12])>=0)m[e|(lin&4095)]=${v};else{c.write8(${seg},o,${v});w=1}`;
+  if (size === 16)
+    return `${lin}if((o>>>0)<=wx[${seg}]&&(e=c.wrTab[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);m[a]=${v};m[a+1]=${v}>>8}else{c.write16(${seg},o,${v});w=1}`;
+  return `${lin}if((o>>>0)<=wx[${seg}]&&(e=c.wrTab[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);if((a&3)===0&&m32!==null)m32[a>>2]=${v};else{m[a]=${v};m[a+1]=${v}>>8;m[a+2]=${v}>>16;m[a+3]=${v}>>24}}else{c.write32(${seg},o,${v});w=1}`;
+}
+
+function lazy(op: number | string, size: number): string {
+  return `c.lzOp=${op};c.lzSize=${size};c.lzDst=d;c.lzSrc=s;c.lzRes=t;`;
+}
+
+/** `t = d OP s` (masked) plus the lazy flags for ALU operation `op` (0..7). */
+function aluCore(op: number, size: number): string {
+  const mk = mask(size);
+  const wrap = (x: string): string => (size === 32 ? `(${x})|0` : `(${x})${mk}`);
+  switch (op) {
+    case 0: return `t=${wrap('d+s')};${lazy(LazyOp.ADD, size)}`;
+    case 1: return `t=d|s;${lazy(LazyOp.LOGIC, size)}`;
+    case 2: return `v=c.cf();t=${wrap('d+s+v')};${lazy(`v!==0?${LazyOp.ADC}:${LazyOp.ADD}`, size)}`;
+    case 3: return `v=c.cf();t=${wrap('d-s-v')};${lazy(`v!==0?${LazyOp.SBB}:${LazyOp.SUB}`, size)}`;
+    case 4: return `t=d&s;${lazy(LazyOp.LOGIC, size)}`;
+    case 5: case 7: return `t=${wrap('d-s')};${lazy(LazyOp.SUB, size)}`;
+    default: return `t=d^s;${lazy(LazyOp.LOGIC, size)}`;
+  }
+}
+
+function flagKind(op: number): number {
+  return op === 0 ? LazyOp.ADD : op === 5 || op === 7 ? LazyOp.SUB : op === 2 || op === 3 ? -1 : LazyOp.LOGIC;
+}
+
+/** A JS condition for Jcc/SETcc code `cc` using the fused flags state, or null. */
+function fusedCond(fl: FlagState | null, cc: number): string | null {
+  if (fl === null) return null;
+  const neg = (cc & 1) !== 0;
+  const top = fl.size - 1;
+  const sx = (x: string): string => (fl.size === 32 ? `(${x}|0)` : `((${x}<<${32 - fl.size})>>${32 - fl.size})`);
+  let c: string | null = null;
+  switch (cc >> 1) {
+    case 1: // B
+      if (fl.op === LazyOp.SUB) c = '(d>>>0)<(s>>>0)';
+      else if (fl.op === LazyOp.LOGIC) c = 'false';
+      break;
+    case 2: // Z
+      c = 't===0';
+      break;
+    case 3: // BE
+      if (fl.op === LazyOp.SUB) c = '(d>>>0)<=(s>>>0)';
+      else if (fl.op === LazyOp.LOGIC) c = 't===0';
+      break;
+    case 4: // S
+      c = `((t>>>${top})&1)!==0`;
+      break;
+    case 6: // L
+      if (fl.op === LazyOp.SUB) c = `${sx('d')}<${sx('s')}`;
+      else if (fl.op === LazyOp.LOGIC) c = `((t>>>${top})&1)!==0`;
+      break;
+    case 7: // LE
+      if (fl.op === LazyOp.SUB) c = `${sx('d')}<=${sx('s')}`;
+      else if (fl.op === LazyOp.LOGIC) c = `(t===0||((t>>>${top})&1)!==0)`;
+      break;
+  }
+  if (c === null) return null;
+  return neg ? `!(${c})` : c;
+}
+
+/**
+ * INC/DEC keep CF: fold the previous producer's CF into `c.flags` from the
+ * locals when it is known here (else `c.lazy` does it at run time).
+ */
+function incDecCf(fl: FlagState | null): string {
+  if (fl === null || fl.op === LazyOp.INC || fl.op === LazyOp.DEC) return ''; // INC/DEC: CF is already in c.flags
+  if (fl.op === LazyOp.SUB) return 'c.flags=(c.flags&~1)|((d>>>0)<(s>>>0)?1:0);';
+  if (fl.op === LazyOp.ADD) return 'c.flags=(c.flags&~1)|((t>>>0)<(d>>>0)?1:0);';
+  return 'c.flags&=~1;';
+}
+
+function size(i: Insn, byteOp: boolean): number {
+  return byteOp ? 8 : i.os32 !== 0 ? 32 : 16;
+}
+
+/** `c.opStart`/`c.espStart` for an instruction that may fault. */
+function faultPoint(i: Insn): string {
+  return `c.opStart=${hex(i.eip)};c.espStart=r[4];`;
+}
+
+/** Generic predecoded instruction: write the decode fields, call its semantics. */
+function generic(i: Insn): string {
+  const ea = i.modrm >= 0 && i.modrm < 0xc0 ? eaExpr(i) : i.moffs !== 0 || i.opcode >= 0xa0 && i.opcode <= 0xa3 ? hex(i.moffs) : '0';
+  return (
+    `${faultPoint(i)}c.eip=${hex(i.next)};c.opcode=${i.opcode};c.os32=${i.os32};c.as32=${i.as32};c.segOvr=${i.segOvr};c.rep=${i.rep};` +
+    `c.lockPfx=${i.lockPfx};c.simdPrefix=${i.simdPrefix};c.modrm=${i.modrm};c.eaSeg=${i.eaSeg};c.eaOff=${ea};c.eaUsesEsp=${i.eaUsesEsp};` +
+    `c.imm=${hex(i.imm)};c.imm2=${hex(i.imm2)};O[${i.opcode}](c);`
+  );
+}
+
+/** Load operand E (r/m) of size `sz` into `dst`. */
+function loadE(i: Insn, sz: number, dst: string): string {
+  if (i.modrm >= 0xc0) return `${dst}=${regRef(i.modrm & 7, sz)};`;
+  return `o=${eaExpr(i)};${readMem(sz, i.eaSeg, dst)}`;
+}
+/** Store `v` to operand E (after {@link loadE} for RMW: `o` still holds the offset). */
+function storeE(i: Insn, sz: number, v: string, haveOff: boolean): string {
+  if (i.modrm >= 0xc0) return `${regRef(i.modrm & 7, sz)}=${v};`;
+  return `${haveOff ? '' : `o=${eaExpr(i)};`}${writeMem(sz, i.eaSeg, v)}`;
+}
+
+function push(sz: number, ssB: number, v: string): string {
+  // write first, then ESP: a fault leaves ESP as it was
+  if (ssB !== 0) return `o=(r[4]-${sz >> 3})|0;${writeMem(sz, 2, v)}r[4]=o;`;
+  return `o=(r16[8]-${sz >> 3})&0xffff;${writeMem(sz, 2, v)}r16[8]=o;`;
+}
+function pop(sz: number, ssB: number, dst: string): string {
+  if (ssB !== 0) return `o=r[4];${readMem(sz, 2, dst)}r[4]=(o+${sz >> 3})|0;`;
+  return `o=r16[8];${readMem(sz, 2, dst)}r16[8]=(o+${sz >> 3})&0xffff;`;
+}
+
+/** Near jump to `target` (an expression) at operand size: limit check, then leave the block. */
+function jumpTo(i: Insn, target: string, k: number): string {
+  const t = i.os32 !== 0 ? target : `(${target})&0xffff`;
+  return `v=${t};if((v>>>0)>(c.segLimit[1]>>>0))c.gp(0);c.eip=v;return ${k + 1};`;
+}
+
+/**
+ * Generate the body of the function for a block of `insns` (decoded with
+ * stack size `ssB`). The function takes the CPU `c`; `O` (the OPS table) and
+ * `m32` (an Int32Array view of RAM or null) are bound by the caller.
+ */
+export function generateBlock(insns: Insn[], ssB: number): string {
+  const em = new Emitter(insns);
+  em.emit('const r=c.reg32,r16=c.reg16,r8=c.reg8,m=c.ram,sb=c.segBase,rx=c.segRdMax,wx=c.segWrMax;');
+  em.emit('let o=0,lin=0,e=0,a=0,v=0,d=0,s=0,t=0,w=0;');
+  for (let k = 0; k < insns.length; k++) {
+    const i = insns[k]!;
+    const last = k === insns.length - 1;
+    emitInsn(em, i, k, ssB, last);
+  }
+  const lastI = insns[insns.length - 1]!;
+  if (!lastEnds(lastI)) em.emit(`c.eip=${hex(lastI.next)};return ${insns.length};`);
+  return em.out.join('\n');
+}
+
+/** Whether the emitted code of `i` always leaves the block itself. */
+function lastEnds(i: Insn): boolean {
+  if (i.runtime) return true;
+  const op = i.opcode;
+  if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f) || (op >= 0xe0 && op <= 0xe3)) return true;
+  if (op === 0xe8 || op === 0xe9 || op === 0xeb || op === 0xc2 || op === 0xc3) return true;
+  if (op === 0xff) {
+    const r = (i.modrm >> 3) & 7;
+    return r === 2 || r === 4;
+  }
+  return i.rep !== 0 && isString(op);
+}
+
+function stopCheck(i: Insn, k: number): string {
+  return `if(w!==0){w=0;if(c.jitStop){c.eip=${hex(i.next)};return ${k + 1}}}`;
+}
+
+function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): void {
+  if (i.runtime) {
+    em.emit(`c.eip=${hex(i.eip)};c.opStart=${hex(i.eip)};c.espStart=r[4];c.decode();O[c.opcode](c);return ${k + 1};`);
+    return;
+  }
+  const op = i.opcode;
+  const mem = i.modrm >= 0 && i.modrm < 0xc0;
+  const reg = (i.modrm >> 3) & 7;
+  // ---- ALU group: 00-3F forms 0..5
+  if (op < 0x40 && (op & 7) < 6) {
+    const aop = (op >> 3) & 7;
+    const form = op & 7;
+    const sz = size(i, (form & 1) === 0);
+    let s = '';
+    if (mem) s += faultPoint(i);
+    if (form === 0 || form === 1) s += `${loadE(i, sz, 'd')}s=${regRef(reg, sz)};`;
+    else if (form === 2 || form === 3) s += `d=${regRef(reg, sz)};${loadE(i, sz, 's')}`;
+    else s += `d=${regRef(0, sz)};s=${hex(i.imm & (sz === 32 ? -1 : (1 << sz) - 1))};`;
+    s += aluCore(aop, sz);
+    if (aop !== 7) {
+      if (form === 0 || form === 1) s += storeE(i, sz, 't', true);
+      else if (form === 2 || form === 3) s += `${regRef(reg, sz)}=t;`;
+      else s += `${regRef(0, sz)}=t;`;
+    }
+    em.emit(s);
+    if (mem && aop !== 7 && form < 2) em.emit(stopCheck(i, k));
+    const fk = flagKind(aop);
+    em.fl = fk < 0 ? null : { op: fk, size: sz };
+    return;
+  }
+  switch (op) {
+    case 0x80: case 0x81: case 0x83: {
+      const sz = size(i, op === 0x80);
+      const imm = op === 0x83 ? (i.imm << 24) >> 24 : i.imm;
+      let s = mem ? faultPoint(i) : '';
+      s += `${loadE(i, sz, 'd')}s=${hex(imm & (sz === 32 ? -1 : (1 << sz) - 1))};${aluCore(reg, sz)}`;
+      if (reg !== 7) s += storeE(i, sz, 't', true);
+      em.emit(s);
+      if (mem && reg !== 7) em.emit(stopCheck(i, k));
+      const fk = flagKind(reg);
+      em.fl = fk < 0 ? null : { op: fk, size: sz };
+      return;
+    }
+    case 0x84: case 0x85: {
+      const sz = size(i, op === 0x84);
+      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'd')}s=${regRef(reg, sz)};${aluCore(4, sz)}`);
+      em.fl = { op: LazyOp.LOGIC, size: sz };
+      return;
+    }
+    case 0xa8: case 0xa9: {
+      const sz = size(i, op === 0xa8);
+      em.emit(`d=${regRef(0, sz)};s=${hex(i.imm & (sz === 32 ? -1 : (1 << sz) - 1))};${aluCore(4, sz)}`);
+      em.fl = { op: LazyOp.LOGIC, size: sz };
+      return;
+    }
+    case 0x88: case 0x89: {
+      const sz = size(i, op === 0x88);
+      em.emit(`${mem ? faultPoint(i) : ''}v=${regRef(reg, sz)};${storeE(i, sz, 'v', false)}`);
+      if (mem) em.emit(stopCheck(i, k));
+      return;
+    }
+    case 0x8a: case 0x8b: {
+      const sz = size(i, op === 0x8a);
+      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'v')}${regRef(reg, sz)}=v;`);
+      return;
+    }
+    case 0xc6: case 0xc7: {
+      if (reg !== 0) break;
+      const sz = size(i, op === 0xc6);
+      em.emit(`${mem ? faultPoint(i) : ''}v=${hex(i.imm)};${storeE(i, sz, 'v', false)}`);
+      if (mem) em.emit(stopCheck(i, k));
+      return;
+    }
+    case 0x8d: {
+      if (!mem) break;
+      em.emit(`${regRef(reg, i.os32 !== 0 ? 32 : 16)}=${eaExpr(i)};`);
+      return;
+    }
+    case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf: {
+      const src = op === 0x1b6 || op === 0x1be ? 8 : 16;
+      const signed = op >= 0x1be;
+      const ext = signed ? (src === 8 ? '((v<<24)>>24)' : '((v<<16)>>16)') : 'v';
+      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, src, 'v')}${regRef(reg, i.os32 !== 0 ? 32 : 16)}=${ext};`);
+      return;
+    }
+    case 0x90:
+      if (i.rep === 0 || i.rep === 0xf3) {
+        em.emit('');
+        return;
+      }
+      break;
+  }
+  if (op >= 0xb0 && op <= 0xbf) {
+    const sz = size(i, op < 0xb8);
+    em.emit(`${regRef(op & 7, sz)}=${hex(i.imm)};`);
+    return;
+  }
+  if (op >= 0x40 && op <= 0x4f) {
+    const sz = i.os32 !== 0 ? 32 : 16;
+    const kind = op < 0x48 ? LazyOp.INC : LazyOp.DEC;
+    const rr = regRef(op & 7, sz);
+    em.emit(`${incDecCf(em.fl)}d=${rr};s=1;t=(d${op < 0x48 ? '+' : '-'}1)${sz === 32 ? '|0' : '&0xffff'};${em.fl !== null ? lazy(kind, sz) : `c.lazy(${kind},${sz},d,1,t);`}${rr}=t;`);
+    em.fl = { op: kind, size: sz };
+    return;
+  }
+  if (op >= 0x50 && op <= 0x57) {
+    const sz = i.os32 !== 0 ? 32 : 16;
+    em.emit(`${faultPoint(i)}v=${regRef(op & 7, sz)};${push(sz, ssB, 'v')}`);
+    em.emit(stopCheck(i, k));
+    return;
+  }
+  if (op >= 0x58 && op <= 0x5f) {
+    const sz = i.os32 !== 0 ? 32 : 16;
+    em.emit(`${faultPoint(i)}${pop(sz, ssB, 'v')}${regRef(op & 7, sz)}=v;`);
+    return;
+  }
+  if (op === 0x68 || op === 0x6a) {
+    const sz = i.os32 !== 0 ? 32 : 16;
+    let imm = op === 0x6a ? (i.imm << 24) >> 24 : i.imm;
+    if (sz === 16) imm &= 0xffff;
+    em.emit(`${faultPoint(i)}v=${hex(imm)};${push(sz, ssB, 'v')}`);
+    em.emit(stopCheck(i, k));
+    return;
+  }
+  // ---- branches
+  if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
+    const disp = op < 0x100 ? (i.imm << 24) >> 24 : i.imm;
+    const target = (i.next + disp) | 0;
+    const cond = fusedCond(em.fl, op & 15) ?? `c.cond(${op & 15})`;
+    em.emit(`if(${cond}){${faultPoint(i)}${jumpTo(i, hex(target), k)}}c.eip=${hex(i.next)};return ${k + 1};`);
+    return;
+  }
+  if (op === 0xeb || op === 0xe9) {
+    const disp = op === 0xeb ? (i.imm << 24) >> 24 : i.imm;
+    em.emit(`${faultPoint(i)}${jumpTo(i, hex((i.next + disp) | 0), k)}`);
+    return;
+  }
+  if (op === 0xe8) {
+    const sz = i.os32 !== 0 ? 32 : 16;
+    let target = (i.next + i.imm) | 0;
+    if (sz === 16) target &= 0xffff;
+    em.emit(`${faultPoint(i)}if((${hex(target)}>>>0)>(c.segLimit[1]>>>0))c.gp(0);v=${hex(i.next)};${push(sz, ssB, 'v')}c.eip=${hex(target)};return ${k + 1};`);
+    return;
+  }
+  if (op === 0xc3 || op === 0xc2) {
+    const sz = i.os32 !== 0 ? 32 : 16;
+    let s = `${faultPoint(i)}${pop(sz, ssB, 't')}`;
+    if (op === 0xc2) s += ssB !== 0 ? `r[4]=(r[4]+${i.imm})|0;` : `r16[8]=r16[8]+${i.imm};`;
+    s += `if((t>>>0)>(c.segLimit[1]>>>0))c.gp(0);c.eip=t;return ${k + 1};`;
+    em.emit(s);
+    em.fl = null;
+    return;
+  }
+  // ---- more inline forms
+  if (op === 0x1af || op === 0x69 || op === 0x6b) {
+    const sz = i.os32 !== 0 ? 32 : 16;
+    let s = `${mem ? faultPoint(i) : ''}${loadE(i, sz, 'd')}`;
+    if (op === 0x1af) s += `s=${regRef(reg, sz)};`;
+    else s += `s=${hex(op === 0x6b ? (i.imm << 24) >> 24 : sz === 16 ? (i.imm << 16) >> 16 : i.imm)};`;
+    if (sz === 32) s += `t=Math.imul(d,s);v=(d*s)!==t?0x801:0;${regRef(reg, 32)}=t;`;
+    else s += `d=(d<<16)>>16;s=(s<<16)>>16;v=Math.imul(d,s);t=v&0xffff;v=v!==((v<<16)>>16)?0x801:0;${regRef(reg, 16)}=t;`;
+    s += `c.lzOp=0;c.flags=(c.flags&~0x8d5)|P[t&0xff]|(t===0?0x40:0)|(((t>>>${sz - 1})&1)!==0?0x80:0)|v;`;
+    em.emit(s);
+    em.fl = null;
+    return;
+  }
+  if (op === 0xc0 || op === 0xc1 || op === 0xd0 || op === 0xd1 || op === 0xd2 || op === 0xd3) {
+    const sz = size(i, (op & 1) === 0);
+    const n = op <= 0xc1 ? i.imm & 31 : op <= 0xd1 ? 1 : -1;
+    if (sz === 32 && n > 0 && (reg === 4 || reg === 5 || reg === 6 || reg === 7)) {
+      // SHL/SHR/SAR by a constant: flags computed here (SDM SAL/SAR/SHL/SHR; OF as the P6 does)
+      let f: string;
+      if (reg === 5) f = `t=d>>>${n};v=((d>>>${n - 1})&1)${n === 1 ? '|(((d>>>31)&1)<<11)' : ''};`;
+      else if (reg === 7) f = `t=d>>${n};v=(d>>${n - 1})&1;`;
+      else f = `t=d<<${n};v=(d>>>${32 - n})&1;v|=(((t>>>31)&1)^v)<<11;`;
+      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, 32, 'd')}${f}c.lzOp=0;c.flags=(c.flags&~0x8d5)|P[t&0xff]|(t===0?0x40:0)|(t<0?0x80:0)|v;${storeE(i, 32, 't', true)}`);
+      if (mem) em.emit(stopCheck(i, k));
+      em.fl = null;
+      return;
+    }
+    const count = n >= 0 ? `${n}` : '(r8[4]&31)';
+    em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'd')}s=${count};if(s!==0){t=SH(c,${reg},d,s,${sz});${storeE(i, sz, 't', true)}}`);
+    if (mem) em.emit(stopCheck(i, k));
+    em.fl = null;
+    return;
+  }
+  if (op >= 0x190 && op <= 0x19f) {
+    const cond = fusedCond(em.fl, op & 15) ?? `c.cond(${op & 15})`;
+    em.emit(`${mem ? faultPoint(i) : ''}v=(${cond})?1:0;${storeE(i, 8, 'v', false)}`);
+    if (mem) em.emit(stopCheck(i, k));
+    return;
+  }
+  if (op >= 0x140 && op <= 0x14f) {
+    const sz = i.os32 !== 0 ? 32 : 16;
+    const cond = fusedCond(em.fl, op & 15) ?? `c.cond(${op & 15})`;
+    em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'v')}if(${cond})${regRef(reg, sz)}=v;`);
+    return;
+  }
+  if (op === 0x99 || op === 0x98) {
+    if (op === 0x99) em.emit(i.os32 !== 0 ? 'r[2]=r[0]>>31;' : 'r16[4]=((r16[0]<<16)>>31)&0xffff;');
+    else em.emit(i.os32 !== 0 ? 'r[0]=(r16[0]<<16)>>16;' : 'r16[0]=(r8[0]<<24)>>24;');
+    return;
+  }
+  if ((op === 0x87 || op === 0x86) && !mem) {
+    const sz = size(i, op === 0x86);
+    const x = regRef(reg, sz);
+    const y = regRef(i.modrm & 7, sz);
+    em.emit(`v=${y};${y}=${x};${x}=v;`);
+    return;
+  }
+  if (op >= 0x91 && op <= 0x97) {
+    const sz = i.os32 !== 0 ? 32 : 16;
+    const x = regRef(0, sz);
+    const y = regRef(op & 7, sz);
+    em.emit(`v=${y};${y}=${x};${x}=v;`);
+    return;
+  }
+  if (op === 0xff && (reg === 2 || reg === 4 || reg === 6)) {
+    const sz = i.os32 !== 0 ? 32 : 16;
+    let s = `${faultPoint(i)}${loadE(i, sz, 't')}`;
+    if (reg === 6) {
+      em.emit(`${s}${push(sz, ssB, 't')}`);
+      em.emit(stopCheck(i, k));
+      em.fl = null; // t was reused
+      return;
+    }
+    s += `if((t>>>0)>(c.segLimit[1]>>>0))c.gp(0);`;
+    if (reg === 2) s += `v=${hex(i.next)};${push(sz, ssB, 'v')}`;
+    s += `c.eip=t;return ${k + 1};`;
+    em.emit(s);
+    em.fl = null;
+    return;
+  }
+  if ((op === 0xff || op === 0xfe) && (reg === 0 || reg === 1)) {
+    const sz = size(i, op === 0xfe);
+    const kind = reg === 0 ? LazyOp.INC : LazyOp.DEC;
+    em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'd')}s=1;t=(d${reg === 0 ? '+' : '-'}1)${sz === 32 ? '|0' : mask(sz)};c.lazy(${kind},${sz},d,1,t);${storeE(i, sz, 't', true)}`);
+    if (mem) em.emit(stopCheck(i, k));
+    em.fl = { op: kind, size: sz };
+    return;
+  }
+  if ((op === 0xf7 || op === 0xf6) && reg <= 3) {
+    const sz = size(i, op === 0xf6);
+    if (reg <= 1) {
+      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'd')}s=${hex(i.imm & (sz === 32 ? -1 : (1 << sz) - 1))};${aluCore(4, sz)}`);
+      em.fl = { op: LazyOp.LOGIC, size: sz };
+      return;
+    }
+    if (reg === 2) em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'd')}t=(~d)${sz === 32 ? '|0' : mask(sz)};${storeE(i, sz, 't', true)}`);
+    else {
+      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 's')}d=0;t=(-s)${sz === 32 ? '|0' : mask(sz)};${lazy(LazyOp.SUB, sz)}${storeE(i, sz, 't', true)}`);
+      em.fl = { op: LazyOp.SUB, size: sz };
+    }
+    if (mem) em.emit(stopCheck(i, k));
+    if (reg === 2) {
+      // NOT leaves the flags alone, but d/s/t no longer hold the producer's operands
+      em.fl = null;
+    }
+    return;
+  }
+  if (op === 0xc9 && ssB !== 0 && i.os32 !== 0) {
+    em.emit(`${faultPoint(i)}o=r[5];${readMem(32, 2, 'v')}r[4]=(o+4)|0;r[5]=v;`);
+    return;
+  }
+  // ---- everything else: the interpreter's semantics on predecoded fields
+  em.emit(generic(i));
+  em.fl = null;
+  if (last && lastEnds(i)) {
+    em.emit(`return ${k + 1};`);
+    return;
+  }
+  em.emit(`if(c.jitStop){c.eip=${hex(i.next)};return ${k + 1}}`);
+}

@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createTestMachine, enterFlatProtectedMode, getRegs, loadBytes, runUntilHalt, type TestMachine } from '../test/index.js';
+
+const d32 = (v: number): number[] => [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff];
+
+function flat(engine: 'interpreter' | 'translator', code: number[], options: { maxBlocks?: number } = {}): TestMachine {
+  const m = createTestMachine({ ramSize: 0x200000, engine, translator: { threshold: 0, ...options } });
+  enterFlatProtectedMode(m.cpu);
+  loadBytes(m.memory, 0x1000, code);
+  m.cpu.eip = 0x1000;
+  m.cpu.reg32[4] = 0x80000;
+  return m;
+}
+
+describe('block translator', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('is the default engine and runs hot loops compiled', () => {
+    // mov ecx,1000; L: add eax,ecx; dec ecx; jnz L; hlt
+    const m = flat('translator', [0xb9, ...d32(1000), 0x01, 0xc8, 0x49, 0x75, 0xfb, 0xf4]);
+    expect(createTestMachine().cpu.jit).not.toBeNull();
+    runUntilHalt(m.cpu);
+    expect(m.cpu.reg32[0]).toBe(500500);
+    const s = m.cpu.jitStats!;
+    expect(s.jitInstructions).toBeGreaterThan(2900);
+    expect(s.hits).toBeGreaterThan(900);
+    expect(s.hitRate).toBeGreaterThan(0.9);
+    expect(m.cpu.retired).toBe(1 + 3 * 1000 + 1);
+  });
+
+  it('falls back to the interpreter alone where code generation is not allowed', () => {
+    vi.stubGlobal('Function', function NoEval() {
+      throw new EvalError('code generation from strings disallowed');
+    });
+    const m = flat('translator', [0xb8, ...d32(7), 0x40, 0xf4]);
+    expect(m.cpu.jit).toBeNull();
+    expect(m.cpu.jitStats).toBeNull();
+    runUntilHalt(m.cpu);
+    expect(m.cpu.reg32[0]).toBe(8);
+  });
+
+  it('sees self-modifying code: a store into the running block changes the next instruction', () => {
+    // L: mov byte [patch], 0x40 (inc eax) ; patch: nop ; dec ecx ; jnz L ; hlt  -- run twice, compiled
+    const patch = 0x1000 + 7;
+    const code = [0xc6, 0x05, ...d32(patch), 0x40, 0x90, 0x49, 0x75, 0xf5, 0xf4];
+    for (const engine of ['interpreter', 'translator'] as const) {
+      const m = flat(engine, code);
+      m.cpu.reg32[1] = 5;
+      runUntilHalt(m.cpu);
+      // the first pass already executes the patched INC
+      expect(m.cpu.reg32[0], engine).toBe(5);
+      expect(m.cpu.retired, engine).toBe(4 * 5 + 1);
+    }
+  });
+
+  it('drops translations when a device writes the code page (DMA)', () => {
+    // mov eax, 1 ; hlt
+    const m = flat('translator', [0xb8, ...d32(1), 0xf4]);
+    runUntilHalt(m.cpu);
+    m.cpu.eip = 0x1000;
+    m.cpu.runState = 0;
+    runUntilHalt(m.cpu);
+    expect(m.cpu.jitStats!.compiled).toBeGreaterThan(0);
+    // a DMA write replaces the immediate
+    m.memory.write(0x1001, Uint8Array.of(...d32(42)));
+    m.cpu.eip = 0x1000;
+    m.cpu.runState = 0;
+    runUntilHalt(m.cpu);
+    expect(m.cpu.reg32[0]).toBe(42);
+    expect(m.cpu.jitStats!.invalidated).toBeGreaterThan(0);
+  });
+
+  it('keeps the cache bounded and reports it', () => {
+    // 200 blocks: each "inc eax; jmp next" -- more than maxBlocks
+    const code: number[] = [];
+    for (let i = 0; i < 200; i++) code.push(0x40, 0xeb, 0x00);
+    code.push(0xf4);
+    const m = flat('translator', code, { maxBlocks: 32 });
+    runUntilHalt(m.cpu);
+    expect(m.cpu.reg32[0]).toBe(200);
+    const s = m.cpu.jitStats!;
+    expect(s.blocks).toBeLessThanOrEqual(32);
+    expect(s.flushes).toBeGreaterThan(0);
+  });
+
+  it('leaves the interpreter state on a page fault inside a block', () => {
+    // paging on; the second load touches a not-present page
+    const run = (engine: 'interpreter' | 'translator'): ReturnType<typeof getRegs> & { cr2: number; retired: number; err: number } => {
+      const m = flat(engine, [0x40, 0x8b, 0x1d, ...d32(0x1800), 0x41, 0x8b, 0x15, ...d32(0x1ff000), 0x42, 0xf4]);
+      const mem = m.memory;
+      // IDT: #PF -> HLT at 0x3000
+      m.cpu.idtBase = 0x2000;
+      m.cpu.idtLimit = 0xff;
+      mem.write32(0x2000 + 14 * 8, (0x08 << 16) | 0x3000);
+      mem.write32(0x2000 + 14 * 8 + 4, 0x8e00);
+      mem.write8(0x3000, 0xf4);
+      mem.write32(0x4000, 0x5000 | 3);
+      for (let i = 0; i < 1024; i++) mem.write32(0x5000 + i * 4, i === 0x1ff ? 0 : (i << 12) | 3);
+      m.cpu.cr3 = 0x4000;
+      m.cpu.cr0 |= 0x80000000;
+      m.cpu.flushTlbAll();
+      runUntilHalt(m.cpu);
+      return { ...getRegs(m.cpu), cr2: m.cpu.cr2 >>> 0, retired: m.cpu.retired, err: mem.read32(m.cpu.reg32[4]! >>> 0) };
+    };
+    const a = run('interpreter');
+    const b = run('translator');
+    expect(b).toEqual(a);
+    expect(a.cr2).toBe(0x1ff000);
+    expect(a.eax).toBe(1);
+    expect(a.ecx).toBe(1);
+    expect(a.edx).toBe(0x633); // the load into EDX faulted: reset value kept
+  });
+});

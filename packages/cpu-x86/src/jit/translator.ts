@@ -1,0 +1,447 @@
+/**
+ * The block translator: straight-line blocks of guest code that run often are
+ * compiled to JavaScript functions (`new Function`, once per block) and run
+ * in place of the interpreter, which stays the fallback and the reference.
+ *
+ * - Blocks are cached by guest-physical address of their first byte, EIP and
+ *   mode (CS.D, SS.B, protected mode), found through the CPU's own TLB, so
+ *   page-table and mode changes are honoured by construction.
+ * - Pages holding translated code are write-watched (`GuestMemory.watchWrites`):
+ *   any write to them (by the CPU, another CPU or device DMA) drops the page's
+ *   blocks; a write from inside a running block stops it after the writing
+ *   instruction (`Cpu.jitStop`), so self-modifying code is exact.
+ * - A fault inside a block leaves the state the interpreter would leave: the
+ *   generated code stores `opStart`/`espStart` before each instruction that can
+ *   fault, and the retired count comes from the faulting instruction's index.
+ * - A block that cannot change mode chains to its last two successors: the
+ *   next block is taken without a table lookup once the TLB still maps its page.
+ * - The cache is bounded ({@link TranslatorOptions.maxBlocks}); when full it is
+ *   emptied and refilled by what runs next.
+ *
+ * @module
+ */
+
+import type { WriteWatcher } from '@vm/bus';
+import type { Cpu } from '../cpu.js';
+import { Cr0, Flag, PARITY } from '../constants.js';
+import { shift } from '../ops/alu.js';
+import { FAULT } from '../fault.js';
+import { OPS } from '../ops/table.js';
+import type { Op } from '../ops/types.js';
+import { generateBlock } from './codegen.js';
+import { decodeInsn, endsBlock, type Insn } from './insn.js';
+
+/** Options of the translator. */
+export interface TranslatorOptions {
+  /** Runs of a block (interpreted) before it is compiled (default 20,000; 0 compiles at once). */
+  threshold?: number;
+  /** Most instructions in one block (default 64). */
+  maxInstructions?: number;
+  /** Most blocks cached before the cache is emptied (default 32768). */
+  maxBlocks?: number;
+}
+
+/** Counters of the translator, see {@link Translator.stats}. */
+export interface TranslatorStats {
+  /** Blocks in the cache (decoded, compiled or not). */
+  blocks: number;
+  /** Compiled blocks in the cache. */
+  compiled: number;
+  /** Functions compiled since creation. */
+  compiledTotal: number;
+  /** Block look-ups that found a cached block (chained successors included). */
+  hits: number;
+  /** Look-ups that had to decode a new block. */
+  misses: number;
+  /** hits / (hits + misses). */
+  hitRate: number;
+  /** Instructions retired inside compiled blocks. */
+  jitInstructions: number;
+  /** Instructions retired by the interpreter on the translator's behalf. */
+  interpretedInstructions: number;
+  /** Blocks dropped by writes to their page or mapping changes. */
+  invalidated: number;
+  /** Times the cache was emptied because it was full. */
+  flushes: number;
+  /** Blocks whose generated code did not compile (a translator bug; they stay interpreted). */
+  failedCompiles: number;
+}
+
+type BlockFn = (c: Cpu) => number;
+type Factory = (O: Op[], m32: Int32Array | null, SH: typeof shift, P: Uint8Array) => BlockFn;
+
+/** One cached block. */
+class Block {
+  fn: BlockFn | null = null;
+  runs = 0;
+  /** Code generation failed for this block: always interpret it. */
+  noCompile = false;
+  valid = true;
+  /** Next block in the same hash bucket. */
+  hnext: Block | null = null;
+  /** Next block on the same physical page. */
+  pnext: Block | null = null;
+  /** Chained successors, by EIP (checked against the TLB before use). */
+  succA: Block | null = null;
+  succB: Block | null = null;
+  constructor(
+    readonly phys: number,
+    readonly eip: number,
+    readonly mode: number,
+    /** Instruction count. */
+    readonly n: number,
+    /** Start EIP of every instruction (fault → retired count). */
+    readonly eips: Int32Array,
+    /** Highest EIP the block's bytes reach (CS limit check at entry). */
+    readonly maxEip: number,
+    /** No instruction may change mode, CS or the TLB: successors may be chained. */
+    readonly chainable: boolean,
+    /** The decoded instructions, until the block is compiled. */
+    public insns: Insn[] | null,
+  ) {}
+}
+
+/**
+ * Interpreted runs before a block is compiled. High on purpose: V8 runs a new
+ * function in its bytecode interpreter until its optimizing compiler (one
+ * background thread) gets to it, and until then a block is several times
+ * slower than our interpreter. Measured on a Linux boot to the shell prompt:
+ * threshold 2 took 82 s of CPU, 200 took 50 s, 2,000 took 34 s, 20,000 took
+ * 25 s (a few hundred blocks do nearly all the work).
+ */
+const DEFAULT_THRESHOLD = 20_000;
+
+const HASH_BITS = 16;
+const HASH_MASK = (1 << HASH_BITS) - 1;
+const PAGES = 1 << 20;
+
+/** Whether this host lets us compile code at run time (a strict CSP does not). */
+export function codeGenerationAllowed(): boolean {
+  try {
+    const f = new Function('return 7') as () => number;
+    return f() === 7;
+  } catch {
+    return false;
+  }
+}
+
+/** Translates and runs blocks for one {@link Cpu}. */
+export class Translator implements WriteWatcher {
+  private readonly table: (Block | null)[] = new Array<Block | null>(1 << HASH_BITS).fill(null);
+  private readonly pageBlocks: (Block | null)[] = new Array<Block | null>(PAGES).fill(null);
+  /** Pages that have held blocks since the last flush (each listed once). */
+  private readonly pageList = new Int32Array(PAGES);
+  private readonly pageListed = new Uint8Array(PAGES);
+  private pageCount = 0;
+  /** Pages this translator asked the memory to watch. */
+  private readonly watched = new Uint8Array(PAGES);
+  private readonly m32: Int32Array | null;
+  private readonly threshold: number;
+  private readonly maxInsns: number;
+  private readonly maxBlocks: number;
+  private count = 0;
+  private compiledCount = 0;
+  private compiledTotal = 0;
+  private hits = 0;
+  private misses = 0;
+  private jitInsns = 0;
+  private interpInsns = 0;
+  private invalidated = 0;
+  private flushes = 0;
+  private failed = 0;
+
+  constructor(
+    private readonly cpu: Cpu,
+    options: TranslatorOptions = {},
+  ) {
+    this.threshold = options.threshold ?? DEFAULT_THRESHOLD;
+    this.maxInsns = Math.max(1, options.maxInstructions ?? 64);
+    this.maxBlocks = Math.max(16, options.maxBlocks ?? 32768);
+    const ram = cpu.ram;
+    this.m32 = ram.byteOffset % 4 === 0 ? new Int32Array(ram.buffer, ram.byteOffset, ram.length >>> 2) : null;
+    cpu.memory.setWriteWatcher(this);
+  }
+
+  /** Counters: cache size, hit rate, instructions run compiled vs interpreted. */
+  get stats(): TranslatorStats {
+    const total = this.hits + this.misses;
+    return {
+      blocks: this.count,
+      compiled: this.compiledCount,
+      compiledTotal: this.compiledTotal,
+      hits: this.hits,
+      misses: this.misses,
+      hitRate: total === 0 ? 0 : this.hits / total,
+      jitInstructions: this.jitInsns,
+      interpretedInstructions: this.interpInsns,
+      invalidated: this.invalidated,
+      flushes: this.flushes,
+      failedCompiles: this.failed,
+    };
+  }
+
+  // ------------------------------------------------------------ invalidation
+
+  /** @inheritDoc */
+  watchedWrite(addr: number, length: number): void {
+    const first = (addr >>> 0) >>> 12;
+    const last = ((addr >>> 0) + Math.max(1, length) - 1) >>> 12;
+    for (let p = first; p <= last && p < PAGES; p++) {
+      this.dropPage(p);
+      if (this.watched[p] !== 0) {
+        // no code left there: let data writes take the fast path again
+        this.watched[p] = 0;
+        this.cpu.memory.watchWrites(p, false);
+      }
+    }
+  }
+
+  /** The backing of guest-physical page `page` changed (-1: all pages). */
+  mappingChanged(page: number): void {
+    if (page < 0) this.flush();
+    else if (page < PAGES) this.dropPage(page);
+  }
+
+  /** Drop every block (the pages stay watched until written). */
+  flush(): void {
+    if (this.count === 0) return;
+    for (let i = 0; i < this.pageCount; i++) {
+      const p = this.pageList[i]!;
+      this.pageListed[p] = 0;
+      for (let b: Block | null = this.pageBlocks[p]!; b !== null; b = b.pnext) {
+        b.valid = false;
+        this.table[hash(b.phys)] = null;
+      }
+      this.pageBlocks[p] = null;
+    }
+    this.pageCount = 0;
+    this.count = 0;
+    this.compiledCount = 0;
+    this.cpu.jitStop = true;
+  }
+
+  private dropPage(p: number): void {
+    let b: Block | null = this.pageBlocks[p]!;
+    if (b === null) return;
+    this.pageBlocks[p] = null;
+    for (; b !== null; b = b.pnext) {
+      b.valid = false;
+      this.unhash(b);
+      this.count--;
+      if (b.fn !== null) this.compiledCount--;
+      this.invalidated++;
+    }
+    this.cpu.jitStop = true;
+  }
+
+  private unhash(b: Block): void {
+    const h = hash(b.phys);
+    let x: Block | null = this.table[h]!;
+    if (x === b) {
+      this.table[h] = b.hnext;
+      return;
+    }
+    while (x !== null && x.hnext !== b) x = x.hnext;
+    if (x !== null) x.hnext = b.hnext;
+  }
+
+  // ----------------------------------------------------------------- lookup
+
+  private mode(): number {
+    const c = this.cpu;
+    return c.csD | (c.ssB << 1) | ((c.cr0 & Cr0.PE) !== 0 && (c.flags & Flag.VM) === 0 ? 4 : 0);
+  }
+
+  /** The block at CS:EIP, building (not compiling) it if new; null: interpret one instruction. */
+  private lookup(): Block | null {
+    const c = this.cpu;
+    const eip = c.eip;
+    const lin = (c.segBase[1]! + eip) | 0;
+    const tab = c.cpl === 3 ? c.tlbRU : c.tlbR;
+    const host = tab[lin >>> 12]!;
+    if (host < 0) return null; // not in the TLB (or MMIO): the interpreter walks and faults
+    const phys = (c.tlbPhys[lin >>> 12]! << 12) | (lin & 0xfff);
+    const mode = this.mode();
+    for (let b: Block | null = this.table[hash(phys)]!; b !== null; b = b.hnext) {
+      if (b.phys === phys && b.eip === eip && b.mode === mode) {
+        this.hits++;
+        return b;
+      }
+    }
+    this.misses++;
+    return this.build(phys, eip, mode, host, lin);
+  }
+
+  private build(phys: number, eip: number, mode: number, host: number, lin: number): Block | null {
+    const c = this.cpu;
+    const page = phys >>> 12;
+    if (this.watched[page] === 0) {
+      this.watched[page] = 1;
+      // watching drops cached write translations of this page (mappingChanged)
+      c.memory.watchWrites(page, true);
+    }
+    const limit = c.segLimit[1]!;
+    const csD = c.csD;
+    const insns: Insn[] = [];
+    let off = lin & 0xfff;
+    let cur = eip;
+    let chainable = true;
+    while (insns.length < this.maxInsns) {
+      const ins = decodeInsn(c.ram, host, off, cur, csD, limit);
+      if (ins === null) break;
+      insns.push(ins);
+      if (ins.runtime) chainable = false;
+      if (endsBlock(ins)) break;
+      off += ins.next - cur;
+      cur = ins.next;
+    }
+    if (insns.length === 0) return null;
+    if (this.count >= this.maxBlocks) {
+      this.flushes++;
+      this.flush();
+      c.jitStop = false;
+    }
+    const eips = new Int32Array(insns.length);
+    for (let k = 0; k < insns.length; k++) eips[k] = insns[k]!.eip;
+    const lastI = insns[insns.length - 1]!;
+    const maxEip = lastI.runtime ? lastI.eip : (lastI.next - 1) | 0;
+    const b = new Block(phys, eip, mode, insns.length, eips, maxEip, chainable, insns);
+    const h = hash(phys);
+    b.hnext = this.table[h]!;
+    this.table[h] = b;
+    b.pnext = this.pageBlocks[page]!;
+    this.pageBlocks[page] = b;
+    if (this.pageListed[page] === 0) {
+      this.pageListed[page] = 1;
+      this.pageList[this.pageCount++] = page;
+    }
+    this.count++;
+    return b;
+  }
+
+  private compile(b: Block): void {
+    const src = generateBlock(b.insns!, (b.mode >> 1) & 1);
+    try {
+      const factory = new Function('O', 'm32', 'SH', 'P', `return function block(c){\n${src}\n}`) as Factory;
+      b.fn = factory(OPS, this.m32, shift, PARITY);
+      b.insns = null;
+    } catch {
+      // a generator bug must not take the guest down: this block stays interpreted
+      b.noCompile = true;
+      this.failed++;
+      return;
+    }
+    this.compiledCount++;
+    this.compiledTotal++;
+  }
+
+  // ----------------------------------------------------------------- running
+
+  /**
+   * Run up to `budget` instructions like `Cpu.interpretSlice` (same return
+   * convention: n retired, or -n-1 when a fault was delivered after n).
+   */
+  runSlice(budget: number): number {
+    const c = this.cpu;
+    let n = 0;
+    let cur: Block | null = null;
+    let prev: Block | null = null;
+    try {
+      while (n < budget) {
+        if ((c.flags & (Flag.TF | Flag.RF)) !== 0 || c.bpExec || c.bpDataMask !== 0) {
+          // debug traps and breakpoints are exact in the interpreter only
+          if (n > 0) return n;
+          return c.interpretSlice(budget);
+        }
+        let b: Block | null = null;
+        // chaining: a successor in the same linear page, same mode, still valid
+        if (prev !== null) {
+          const e = c.eip;
+          const s: Block | null = prev.succA !== null && prev.succA.eip === e ? prev.succA : prev.succB !== null && prev.succB.eip === e ? prev.succB : null;
+          if (s !== null && s.valid && s.fn !== null) {
+            // same mode (prev cannot change it); the code page must still map to the block's page
+            const lin = (c.segBase[1]! + e) | 0;
+            const tab = c.cpl === 3 ? c.tlbRU : c.tlbR;
+            if (tab[lin >>> 12]! >= 0 && c.tlbPhys[lin >>> 12] === s.phys >>> 12) {
+              b = s;
+              this.hits++;
+            }
+          }
+        }
+        if (b === null) {
+          b = this.lookup();
+          if (b !== null && prev !== null && b.fn !== null) this.link(prev, b);
+        }
+        prev = null;
+        if (b === null || b.n > budget - n || (b.maxEip >>> 0) > (c.segLimit[1]! >>> 0) || !b.valid) {
+          const r = c.interpretSlice(b !== null && b.n > budget - n ? budget - n : 1);
+          if (r < 0) {
+            this.interpInsns += -r - 1;
+            return -(n + (-r - 1)) - 1;
+          }
+          this.interpInsns += r;
+          n += r;
+          if (r === 0 || c.runState !== 0 || this.mustStop()) break;
+          continue;
+        }
+        if (b.fn === null) {
+          if (!b.noCompile && b.runs++ >= this.threshold) this.compile(b);
+          if (b.fn === null) {
+            const r = c.interpretSlice(b.n);
+            if (r < 0) {
+              this.interpInsns += -r - 1;
+              return -(n + (-r - 1)) - 1;
+            }
+            this.interpInsns += r;
+            n += r;
+            if (r < b.n || this.mustStop()) break;
+            continue;
+          }
+        }
+        cur = b;
+        c.jitStop = false;
+        const k = b.fn!(c);
+        cur = null;
+        n += k;
+        this.jitInsns += k;
+        if (this.mustStop()) break;
+        if (b.chainable && k === b.n && !c.jitStop && b.valid) prev = b;
+      }
+    } catch (e) {
+      if (e !== FAULT || cur === null) throw e;
+      // the faulting instruction is at opStart: the ones before it retired
+      const eips = cur.eips;
+      let idx = 0;
+      while (idx < eips.length && eips[idx] !== c.opStart) idx++;
+      if (idx === eips.length) idx = 0;
+      n += idx;
+      this.jitInsns += idx;
+      c.eip = c.opStart;
+      c.reg32[4] = c.espStart;
+      c.bpHit = 0;
+      c.deliverEvent(c.pendingVector, c.pendingError, 0);
+      return -n - 1;
+    }
+    return n;
+  }
+
+  private link(prev: Block, b: Block): void {
+    if (!prev.chainable || b.mode !== prev.mode) return;
+    if (prev.succA === null || !prev.succA.valid) prev.succA = b;
+    else if (prev.succA !== b) prev.succB = b;
+  }
+
+  /** The interpreter's conditions for leaving the slice (events, mode switch, HLT). */
+  private mustStop(): boolean {
+    const c = this.cpu;
+    if (c.breakLoop || c.runState !== 0 || c.exitRequested || c.shadow || c.nmiPending || (c.intrLevel && (c.flags & Flag.IF) !== 0)) {
+      c.breakLoop = false;
+      return true;
+    }
+    return false;
+  }
+}
+
+function hash(phys: number): number {
+  return (Math.imul(phys, 0x9e3779b1) >>> (32 - HASH_BITS)) & HASH_MASK;
+}
