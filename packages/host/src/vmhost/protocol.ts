@@ -29,7 +29,7 @@ export interface VmSpec {
   readonly swapPath: string | null;
   readonly swapPages: number;
   /** NIC channels by ethernetN index (null: unplugged). */
-  readonly nics: readonly { readonly index: number; readonly virtualDev: 'vlance' | 'e1000'; readonly channel: RemotePortChannel | null }[];
+  readonly nics: readonly { readonly index: number; readonly virtualDev: 'vlance' | 'e1000'; readonly mac: Uint8Array; readonly channel: RemotePortChannel | null }[];
   /** Present the VMware backdoor and balloon (and the CPUID hypervisor leaf). */
   readonly vmware: boolean;
   /** What a triple fault does. */

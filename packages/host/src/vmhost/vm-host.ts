@@ -19,6 +19,7 @@ import type { CharReceiver } from '@vm/bus';
 import { loadVmxConfig } from '@vm/machine';
 import type { MachineConfig } from '@vm/machine';
 import { MachinePagePool, Pmap } from '@vm/mmu';
+import { resolveNicMac } from '@vm/net-nic';
 import { RemotePortHost, VmnetRegistry, createRemotePortChannel } from '@vm/vmnet';
 import type { Vmnet, VmnetPort } from '@vm/vmnet';
 import type { RunOptions } from '../cli/run-args.js';
@@ -624,20 +625,23 @@ export class VmHost {
   }
 
   private plugNics(v: VmEntry): VmSpec['nics'] {
-    const out: { index: number; virtualDev: 'vlance' | 'e1000'; channel: ReturnType<typeof createRemotePortChannel> | null }[] = [];
+    const out: { index: number; virtualDev: 'vlance' | 'e1000'; mac: Uint8Array; channel: ReturnType<typeof createRemotePortChannel> | null }[] = [];
     for (const e of v.config?.ethernet ?? []) {
       if (!e.present) continue;
       if (out.length === 4) break;
       const netName = e.networkName ?? 'VM Network';
       const net = this.networks.getOrCreate(netName);
       const portName = `${v.name}.ethernet${e.index}`;
-      const port = net.createPort({ name: portName, ...(e.address ? { mac: e.address } : {}) });
+      // One address for both ends: the NIC's station address and the port's policy checks.
+      const mac = resolveNicMac(v.name, e.index, e.address ?? undefined);
+      if (!mac.ok) throw new UsageError(`${v.name}: ${mac.error}`);
+      const port = net.createPort({ name: portName, mac: mac.mac });
       const channel = createRemotePortChannel({ slots: 256, slotBytes: 1518 });
       const host = new RemotePortHost(port, channel);
       host.start();
       v.nicHosts.push(host);
       v.nicPorts.push({ net, port });
-      out.push({ index: e.index, virtualDev: e.virtualDev, channel });
+      out.push({ index: e.index, virtualDev: e.virtualDev, mac: mac.mac, channel });
     }
     return out;
   }

@@ -367,7 +367,7 @@ function prepareVm(pool: MachinePagePool, swap: FileSwapStore | null, relay: Rel
         ...(swap ? { swap } : {}),
         vmware: spec.vmware,
         onTripleFault: spec.onTripleFault,
-        nics: spec.nics.map((n, i) => ({ virtualDev: n.virtualDev, backend: nics[i] ?? null })),
+        nics: spec.nics.map((n, i) => ({ virtualDev: n.virtualDev, mac: n.mac, backend: nics[i] ?? null })),
         clock: { mode: 'realtime', hostNowMs: () => performance.now(), maxStepNs: 50_000_000, paused: true },
       },
     },
