@@ -23,6 +23,8 @@ function makeRunner(id: SystemId, o: BenchOptions, guest: GuestSnapshot): System
   switch (id) {
     case 'vm':
       return o.vmCli === null ? new VmRunner() : new VmRunner(o.vmCli);
+    case 'vm-interp':
+      return new VmRunner(o.vmCli ?? undefined, 'interpreter');
     case 'qemu':
       return new QemuRunner(o.qemu);
     case 'v86':

@@ -49,4 +49,11 @@ describe('VmRunner', () => {
     expect(r.unavailable()).toBeNull();
     expect(r.command(input).args).toEqual([cli, 'run', '--kernel', 'k', '--initrd', 'i', '--append', 'console=ttyS0 quiet', '--memory', '128']);
   });
+  it('runs the interpreter alone as vm-interp', () => {
+    const cli = join(scratch, 'main.js');
+    writeFileSync(cli, '');
+    const r = new VmRunner(cli, 'interpreter');
+    expect(r.id).toBe('vm-interp');
+    expect(r.command(input).args.slice(-2)).toEqual(['--engine', 'interpreter']);
+  });
 });

@@ -1,7 +1,7 @@
 import type { ChildCommand } from '../child-watch.js';
 
 /** The system names the bench knows, in the order of the table's columns. */
-export const SYSTEM_IDS = ['vm', 'qemu', 'v86', 'v86-nojit'] as const;
+export const SYSTEM_IDS = ['vm', 'vm-interp', 'qemu', 'v86', 'v86-nojit'] as const;
 
 /** One of the systems the bench runs. */
 export type SystemId = (typeof SYSTEM_IDS)[number];

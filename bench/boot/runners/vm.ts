@@ -15,11 +15,20 @@ export const DEFAULT_VM_CLI = join(REPO_ROOT, 'packages', 'host', 'dist', 'cli',
  * compiled `dist/` so that no TypeScript loader is timed.
  */
 export class VmRunner implements SystemRunner {
-  readonly id = 'vm' as const;
-  readonly label = 'vm (us)';
+  readonly id: 'vm' | 'vm-interp';
+  readonly label: string;
 
-  /** @param cli path of the compiled `vm` entry point */
-  constructor(private readonly cli = DEFAULT_VM_CLI) {}
+  /**
+   * @param cli path of the compiled `vm` entry point
+   * @param engine the CPU engine (`vm-interp` is our interpreter alone, the translator's yardstick)
+   */
+  constructor(
+    private readonly cli = DEFAULT_VM_CLI,
+    private readonly engine: 'translator' | 'interpreter' = 'translator',
+  ) {
+    this.id = engine === 'translator' ? 'vm' : 'vm-interp';
+    this.label = engine === 'translator' ? 'vm (us)' : 'vm interpreter';
+  }
 
   unavailable(): string | null {
     if (!existsSync(this.cli)) {
@@ -47,6 +56,7 @@ export class VmRunner implements SystemRunner {
         '--initrd', input.initrd,
         '--append', input.append,
         '--memory', String(input.memoryMiB),
+        ...(this.engine === 'translator' ? [] : ['--engine', this.engine]),
       ],
     };
   }

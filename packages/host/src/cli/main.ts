@@ -57,6 +57,8 @@ run options:
   --post FILE                     POST codes written to port 0x80
   --clock realtime|deterministic  virtual time mode (default realtime)
   --time-limit SECONDS            stop after this much virtual time (exit code 3)
+  --engine translator|interpreter the CPU's engine: hot blocks compiled to JavaScript (default), or
+                                  the interpreter alone (the reference, for comparisons)
   --disk PATH                     attach a disk (raw or VMDK) to an LSI Logic adapter, scsi0:0, 0:1, ...
                                   (repeatable; without a .vmx; a .vmx lists its disks as scsiN:M)
 

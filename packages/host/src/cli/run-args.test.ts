@@ -7,12 +7,15 @@ describe('parseRunArgs', () => {
     expect(o).toMatchObject({ kernel: 'vmlinuz', initrd: 'init.cpio.gz', append: 'console=ttyS0 quiet', memoryMiB: 128, vmx: [] });
     expect(o.serial).toEqual({ kind: 'stdio' });
     expect(o.clock).toBe('realtime');
+    expect(o.engine).toBe('translator');
+    expect(parseRunArgs(['--kernel', 'k', '--engine', 'interpreter']).engine).toBe('interpreter');
   });
   it('takes several .vmx files', () => {
     expect(parseRunArgs(['a.vmx', 'b.vmx']).vmx).toEqual(['a.vmx', 'b.vmx']);
   });
   it('rejects bad input with a message naming the option', () => {
     expect(() => parseRunArgs(['--memory', 'lots'])).toThrow(/--memory lots/);
+    expect(() => parseRunArgs(['--kernel', 'k', '--engine', 'jit'])).toThrow(/--engine jit: expected translator or interpreter/);
     expect(() => parseRunArgs(['--frobnicate'])).toThrow(UsageError);
     expect(() => parseRunArgs(['--kernel'])).toThrow(/needs a value/);
     expect(() => parseRunArgs(['--initrd', 'x'])).toThrow(/need --kernel/);

@@ -31,6 +31,8 @@ export interface RunOptions {
   readonly timeLimitSeconds: number;
   /** `--disk` images, attached to an LSI Logic adapter at SCSI ids 0, 1, 2, ... (not 7). */
   readonly disks: readonly string[];
+  /** `--engine`: the CPU's block translator (default) or its interpreter alone. */
+  readonly engine: 'translator' | 'interpreter';
 }
 
 /** A command line the user got wrong; the message says how. */
@@ -51,7 +53,7 @@ export function parseSerialTarget(value: string): SerialTarget {
   throw new UsageError(`--serial ${value}: expected stdio, none, file:PATH, unix:PATH or tcp:[HOST:]PORT`);
 }
 
-const valueFlags = new Set(['--kernel', '--initrd', '--append', '--memory', '--bios', '--serial', '--debugcon', '--post', '--clock', '--time-limit', '--disk']);
+const valueFlags = new Set(['--kernel', '--initrd', '--append', '--memory', '--bios', '--serial', '--debugcon', '--post', '--clock', '--time-limit', '--disk', '--engine']);
 
 /** Parse the arguments that follow `vm run`. */
 export function parseRunArgs(argv: readonly string[]): RunOptions {
@@ -82,6 +84,8 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
   if (clock !== 'realtime' && clock !== 'deterministic') throw new UsageError(`--clock ${clock}: expected realtime or deterministic`);
   const limit = Number(v.get('--time-limit') ?? '0');
   if (!Number.isFinite(limit) || limit < 0) throw new UsageError(`--time-limit ${v.get('--time-limit')}: expected seconds >= 0`);
+  const engine = v.get('--engine') ?? 'translator';
+  if (engine !== 'translator' && engine !== 'interpreter') throw new UsageError(`--engine ${engine}: expected translator or interpreter`);
   const kernel = v.get('--kernel') ?? null;
   if (kernel === null && (v.has('--initrd') || v.has('--append'))) throw new UsageError('--initrd and --append need --kernel');
   if (vmx.length > 0 && (kernel !== null || v.has('--bios'))) throw new UsageError('give either .vmx files or --kernel/--bios, not both');
@@ -100,5 +104,6 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     clock,
     timeLimitSeconds: limit,
     disks,
+    engine,
   };
 }

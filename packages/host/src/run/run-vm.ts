@@ -144,6 +144,7 @@ function buildPc(o: RunOptions, onQuit: () => void, extra: PrepareExtra, disks: 
     startTime: Math.floor(Date.now() / 1000),
     clock: o.clock === 'realtime' ? { mode: 'realtime', hostNowMs: () => performance.now(), maxStepNs: 100_000_000 } : { mode: 'deterministic', nsPerInstruction: 1 },
     scsi: disks.scsi,
+    cpuEngine: o.engine,
     ...(extra.pc ?? {}),
   });
   const kernel = o.kernel ?? (vmx?.boot ? resolve(base, vmx.boot.kernel) : null);

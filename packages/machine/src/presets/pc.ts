@@ -89,6 +89,8 @@ export interface PcOptions {
    * vmw_balloon) are present. Default false.
    */
   readonly vmware?: boolean;
+  /** The CPU's execution engine: hot blocks compiled to JavaScript (default) or the interpreter alone (the reference). */
+  readonly cpuEngine?: 'translator' | 'interpreter';
   /** What a CPU triple fault does (default reset, as a PC does). */
   readonly onTripleFault?: 'reset' | 'power-off';
 }
@@ -274,7 +276,7 @@ export function createPc(options: PcOptions = {}): Pc {
   const ferr = irq(IRQ.fpu, 'ferr');
   const fpu = new FloatingPointUnit({ ferr: () => ferr.raise() });
   installSimd(fpu);
-  const cpu = machine.attachCpu((platform: CpuPlatform) => new Cpu(platform, { fpu, tscHz: TSC_HZ, ...(vmware ? { hypervisor: true, hypervisorVendor: 'VMwareVMware' } : {}) }));
+  const cpu = machine.attachCpu((platform: CpuPlatform) => new Cpu(platform, { fpu, tscHz: TSC_HZ, ...(options.cpuEngine ? { engine: options.cpuEngine } : {}), ...(vmware ? { hypervisor: true, hypervisorVendor: 'VMwareVMware' } : {}) }));
   cpuRef = cpu;
   return { machine, cpu, fpu, pic, uarts, rtc, pci, pm, fwCfg, pciSlots, nics, balloon, backdoor };
 }
