@@ -30,15 +30,52 @@ interface FlagState {
   size: number;
 }
 
-/** Read-only helpers for emitting one block. */
+/** One block of a region: its instructions and where it starts. */
+export interface RegionBlock {
+  /** EIP of its first instruction. */
+  eip: number;
+  /** Its decoded instructions. */
+  insns: Insn[];
+}
+
+/** Helpers for emitting the blocks of one region. */
 class Emitter {
   out: string[] = [];
   /** The lazy flags' producer, while the JS locals d/s/t still hold its operands. */
   fl: FlagState | null = null;
-  constructor(readonly insns: Insn[]) {}
+  /** Index of the block being emitted. */
+  bi = 0;
+  constructor(
+    /** Block index by start EIP. */
+    readonly index: Map<number, number>,
+    /** Instruction count of every block. */
+    readonly lens: number[],
+  ) {}
 
   emit(s: string): void {
     this.out.push(s);
+  }
+
+  /** Leave the region after instruction `k` of this block (c.eip already set). */
+  leave(k: number): string {
+    return `c.jitBi=${this.bi};return n+${k + 1};`;
+  }
+
+  /**
+   * Go on at constant EIP `target` after instruction `k`: inside the region
+   * when a block starts there, no slow path ran (`x`) and the budget allows
+   * the whole block; else leave with c.eip = target.
+   */
+  goto(k: number, target: number): string {
+    const j = this.index.get(target);
+    const stay = j === undefined ? '' : `if(x===0&&n+${this.lens[j]!}<=budget){bi=${j};continue}`;
+    return `n+=${k + 1};${stay}c.eip=${hex(target)};c.jitBi=${this.bi};return n;`;
+  }
+
+  /** Go on at the EIP held in local `t` (returns, indirect jumps). */
+  gotoDyn(k: number): string {
+    const stay = this.lens.length > 1 ? 'if(x===0){v=LK(t);if(v>=0&&n+NB[v]<=budget){bi=v;continue}}' : '';
+    return `n+=${k + 1};${stay}c.eip=t;c.jitBi=${this.bi};return n;`;
   }
 }
 
@@ -74,19 +111,19 @@ function regRef(n: number, size: number): string {
 /** Statements reading `size` bits at `seg`:`o` into `dst` (o already set). */
 function readMem(size: number, seg: number, dst: string): string {
   const lin = `lin=(sb[${seg}]+o)|0;`;
-  if (size === 8) return `${lin}if((o>>>0)<=rx[${seg}]&&(e=c.rdTab[lin>>>12])>=0)${dst}=m[e|(lin&4095)];else ${dst}=c.read8(${seg},o);`;
+  if (size === 8) return `${lin}if((o>>>0)<=rx[${seg}]&&(e=c.rdTab[lin>>>12])>=0)${dst}=m[e|(lin&4095)];else{${dst}=c.read8(${seg},o);x=1}`;
   if (size === 16)
-    return `${lin}if((o>>>0)<=rx[${seg}]&&(e=c.rdTab[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);${dst}=m[a]|(m[a+1]<<8)}else ${dst}=c.read16(${seg},o);`;
-  return `${lin}if((o>>>0)<=rx[${seg}]&&(e=c.rdTab[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);${dst}=(a&3)===0&&m32!==null?m32[a>>2]:m[a]|(m[a+1]<<8)|(m[a+2]<<16)|(m[a+3]<<24)}else ${dst}=c.read32(${seg},o);`;
+    return `${lin}if((o>>>0)<=rx[${seg}]&&(e=c.rdTab[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);${dst}=m[a]|(m[a+1]<<8)}else{${dst}=c.read16(${seg},o);x=1}`;
+  return `${lin}if((o>>>0)<=rx[${seg}]&&(e=c.rdTab[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);${dst}=(a&3)===0&&m32!==null?m32[a>>2]:m[a]|(m[a+1]<<8)|(m[a+2]<<16)|(m[a+3]<<24)}else{${dst}=c.read32(${seg},o);x=1}`;
 }
 
 /** Statements writing variable `v` (`size` bits) at `seg`:`o`. Sets `w` = 1 on the slow path. */
 function writeMem(size: number, seg: number, v: string): string {
   const lin = `lin=(sb[${seg}]+o)|0;`;
-  if (size === 8) return `${lin}if((o>>>0)<=wx[${seg}]&&(e=c.wrTab[lin>>>12])>=0)m[e|(lin&4095)]=${v};else{c.write8(${seg},o,${v});w=1}`;
+  if (size === 8) return `${lin}if((o>>>0)<=wx[${seg}]&&(e=c.wrTab[lin>>>12])>=0)m[e|(lin&4095)]=${v};else{c.write8(${seg},o,${v});w=1;x=1}`;
   if (size === 16)
-    return `${lin}if((o>>>0)<=wx[${seg}]&&(e=c.wrTab[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);m[a]=${v};m[a+1]=${v}>>8}else{c.write16(${seg},o,${v});w=1}`;
-  return `${lin}if((o>>>0)<=wx[${seg}]&&(e=c.wrTab[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);if((a&3)===0&&m32!==null)m32[a>>2]=${v};else{m[a]=${v};m[a+1]=${v}>>8;m[a+2]=${v}>>16;m[a+3]=${v}>>24}}else{c.write32(${seg},o,${v});w=1}`;
+    return `${lin}if((o>>>0)<=wx[${seg}]&&(e=c.wrTab[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);m[a]=${v};m[a+1]=${v}>>8}else{c.write16(${seg},o,${v});w=1;x=1}`;
+  return `${lin}if((o>>>0)<=wx[${seg}]&&(e=c.wrTab[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);if((a&3)===0&&m32!==null)m32[a>>2]=${v};else{m[a]=${v};m[a+1]=${v}>>8;m[a+2]=${v}>>16;m[a+3]=${v}>>24}}else{c.write32(${seg},o,${v});w=1;x=1}`;
 }
 
 function lazy(op: number | string, size: number): string {
@@ -173,7 +210,7 @@ function generic(i: Insn): string {
   return (
     `${faultPoint(i)}c.eip=${hex(i.next)};c.opcode=${i.opcode};c.os32=${i.os32};c.as32=${i.as32};c.segOvr=${i.segOvr};c.rep=${i.rep};` +
     `c.lockPfx=${i.lockPfx};c.simdPrefix=${i.simdPrefix};c.modrm=${i.modrm};c.eaSeg=${i.eaSeg};c.eaOff=${ea};c.eaUsesEsp=${i.eaUsesEsp};` +
-    `c.imm=${hex(i.imm)};c.imm2=${hex(i.imm2)};O[${i.opcode}](c);`
+    `c.imm=${hex(i.imm)};c.imm2=${hex(i.imm2)};O[${i.opcode}](c);x=1;`
   );
 }
 
@@ -198,28 +235,46 @@ function pop(sz: number, ssB: number, dst: string): string {
   return `o=r16[8];${readMem(sz, 2, dst)}r16[8]=(o+${sz >> 3})&0xffff;`;
 }
 
-/** Near jump to `target` (an expression) at operand size: limit check, then leave the block. */
-function jumpTo(i: Insn, target: string, k: number): string {
-  const t = i.os32 !== 0 ? target : `(${target})&0xffff`;
-  return `v=${t};if((v>>>0)>(c.segLimit[1]>>>0))c.gp(0);c.eip=v;return ${k + 1};`;
+/** Near jump to constant `target` at operand size: limit check, then go on there. */
+function jumpTo(em: Emitter, i: Insn, target: number, k: number): string {
+  const t = i.os32 !== 0 ? target | 0 : target & 0xffff;
+  return `if(${hex(t >>> 0)}>(c.segLimit[1]>>>0))c.gp(0);${em.goto(k, t)}`;
 }
 
 /**
- * Generate the body of the function for a block of `insns` (decoded with
- * stack size `ssB`). The function takes the CPU `c`; `O` (the OPS table) and
- * `m32` (an Int32Array view of RAM or null) are bound by the caller.
+ * Generate the source of a region: the blocks of one code page (decoded with
+ * stack size `ssB`) in one function `region(c, bi, budget)` that starts at
+ * block `bi`, goes from block to block inside the page without returning
+ * while no slow path ran and `budget` instructions allow, and returns the
+ * number of instructions retired (`c.jitBi`: the block it left from). A
+ * fault leaves `c.jitBi`/`c.jitN` (the block, the instructions retired
+ * before it) for the translator. `O` (the OPS table), `m32` (an Int32Array
+ * view of RAM or null), `SH`, `P` and `NB` (block lengths) are bound by the
+ * caller.
  */
-export function generateBlock(insns: Insn[], ssB: number): string {
-  const em = new Emitter(insns);
-  em.emit('const r=c.reg32,r16=c.reg16,r8=c.reg8,m=c.ram,sb=c.segBase,rx=c.segRdMax,wx=c.segWrMax;');
-  em.emit('let o=0,lin=0,e=0,a=0,v=0,d=0,s=0,t=0,w=0;');
-  for (let k = 0; k < insns.length; k++) {
-    const i = insns[k]!;
-    const last = k === insns.length - 1;
-    emitInsn(em, i, k, ssB, last);
+export function generateRegion(blocks: RegionBlock[], ssB: number): string {
+  const index = new Map<number, number>();
+  blocks.forEach((b, j) => index.set(b.eip, j));
+  const em = new Emitter(index, blocks.map((b) => b.insns.length));
+  if (blocks.length > 1) {
+    const cases = blocks.map((b, j) => `case ${hex(b.eip)}:return ${j};`).join('');
+    em.emit(`function LK(t){switch(t){${cases}}return -1}`);
   }
-  const lastI = insns[insns.length - 1]!;
-  if (!lastEnds(lastI)) em.emit(`c.eip=${hex(lastI.next)};return ${insns.length};`);
+  em.emit('return function region(c,bi,budget){');
+  em.emit('const r=c.reg32,r16=c.reg16,r8=c.reg8,m=c.ram,sb=c.segBase,rx=c.segRdMax,wx=c.segWrMax;');
+  em.emit('let o=0,lin=0,e=0,a=0,v=0,d=0,s=0,t=0,w=0,x=0,n=0;');
+  em.emit('try{for(;;){switch(bi){');
+  for (let j = 0; j < blocks.length; j++) {
+    const insns = blocks[j]!.insns;
+    em.bi = j;
+    em.fl = null;
+    em.emit(`case ${j}:{`);
+    for (let k = 0; k < insns.length; k++) emitInsn(em, insns[k]!, k, ssB, k === insns.length - 1);
+    const lastI = insns[insns.length - 1]!;
+    if (!lastEnds(lastI)) em.emit(em.goto(insns.length - 1, lastI.next));
+    em.emit('}');
+  }
+  em.emit('default:return n}}}catch(err){c.jitBi=bi;c.jitN=n;throw err}};');
   return em.out.join('\n');
 }
 
@@ -236,13 +291,13 @@ function lastEnds(i: Insn): boolean {
   return i.rep !== 0 && isString(op);
 }
 
-function stopCheck(i: Insn, k: number): string {
-  return `if(w!==0){w=0;if(c.jitStop){c.eip=${hex(i.next)};return ${k + 1}}}`;
+function stopCheck(em: Emitter, i: Insn, k: number): string {
+  return `if(w!==0){w=0;if(c.jitStop){c.eip=${hex(i.next)};${em.leave(k)}}}`;
 }
 
 function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): void {
   if (i.runtime) {
-    em.emit(`c.eip=${hex(i.eip)};c.opStart=${hex(i.eip)};c.espStart=r[4];c.decode();O[c.opcode](c);return ${k + 1};`);
+    em.emit(`c.eip=${hex(i.eip)};c.opStart=${hex(i.eip)};c.espStart=r[4];c.decode();O[c.opcode](c);${em.leave(k)}`);
     return;
   }
   const op = i.opcode;
@@ -265,7 +320,7 @@ function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): 
       else s += `${regRef(0, sz)}=t;`;
     }
     em.emit(s);
-    if (mem && aop !== 7 && form < 2) em.emit(stopCheck(i, k));
+    if (mem && aop !== 7 && form < 2) em.emit(stopCheck(em, i, k));
     const fk = flagKind(aop);
     em.fl = fk < 0 ? null : { op: fk, size: sz };
     return;
@@ -278,7 +333,7 @@ function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): 
       s += `${loadE(i, sz, 'd')}s=${hex(imm & (sz === 32 ? -1 : (1 << sz) - 1))};${aluCore(reg, sz)}`;
       if (reg !== 7) s += storeE(i, sz, 't', true);
       em.emit(s);
-      if (mem && reg !== 7) em.emit(stopCheck(i, k));
+      if (mem && reg !== 7) em.emit(stopCheck(em, i, k));
       const fk = flagKind(reg);
       em.fl = fk < 0 ? null : { op: fk, size: sz };
       return;
@@ -298,7 +353,7 @@ function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): 
     case 0x88: case 0x89: {
       const sz = size(i, op === 0x88);
       em.emit(`${mem ? faultPoint(i) : ''}v=${regRef(reg, sz)};${storeE(i, sz, 'v', false)}`);
-      if (mem) em.emit(stopCheck(i, k));
+      if (mem) em.emit(stopCheck(em, i, k));
       return;
     }
     case 0x8a: case 0x8b: {
@@ -310,7 +365,7 @@ function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): 
       if (reg !== 0) break;
       const sz = size(i, op === 0xc6);
       em.emit(`${mem ? faultPoint(i) : ''}v=${hex(i.imm)};${storeE(i, sz, 'v', false)}`);
-      if (mem) em.emit(stopCheck(i, k));
+      if (mem) em.emit(stopCheck(em, i, k));
       return;
     }
     case 0x8d: {
@@ -348,7 +403,7 @@ function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): 
   if (op >= 0x50 && op <= 0x57) {
     const sz = i.os32 !== 0 ? 32 : 16;
     em.emit(`${faultPoint(i)}v=${regRef(op & 7, sz)};${push(sz, ssB, 'v')}`);
-    em.emit(stopCheck(i, k));
+    em.emit(stopCheck(em, i, k));
     return;
   }
   if (op >= 0x58 && op <= 0x5f) {
@@ -361,7 +416,7 @@ function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): 
     let imm = op === 0x6a ? (i.imm << 24) >> 24 : i.imm;
     if (sz === 16) imm &= 0xffff;
     em.emit(`${faultPoint(i)}v=${hex(imm)};${push(sz, ssB, 'v')}`);
-    em.emit(stopCheck(i, k));
+    em.emit(stopCheck(em, i, k));
     return;
   }
   // ---- branches
@@ -369,26 +424,26 @@ function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): 
     const disp = op < 0x100 ? (i.imm << 24) >> 24 : i.imm;
     const target = (i.next + disp) | 0;
     const cond = fusedCond(em.fl, op & 15) ?? `c.cond(${op & 15})`;
-    em.emit(`if(${cond}){${faultPoint(i)}${jumpTo(i, hex(target), k)}}c.eip=${hex(i.next)};return ${k + 1};`);
+    em.emit(`if(${cond}){${faultPoint(i)}${jumpTo(em, i, target, k)}}${em.goto(k, i.next)}`);
     return;
   }
   if (op === 0xeb || op === 0xe9) {
     const disp = op === 0xeb ? (i.imm << 24) >> 24 : i.imm;
-    em.emit(`${faultPoint(i)}${jumpTo(i, hex((i.next + disp) | 0), k)}`);
+    em.emit(`${faultPoint(i)}${jumpTo(em, i, (i.next + disp) | 0, k)}`);
     return;
   }
   if (op === 0xe8) {
     const sz = i.os32 !== 0 ? 32 : 16;
     let target = (i.next + i.imm) | 0;
     if (sz === 16) target &= 0xffff;
-    em.emit(`${faultPoint(i)}if((${hex(target)}>>>0)>(c.segLimit[1]>>>0))c.gp(0);v=${hex(i.next)};${push(sz, ssB, 'v')}c.eip=${hex(target)};return ${k + 1};`);
+    em.emit(`${faultPoint(i)}if((${hex(target)}>>>0)>(c.segLimit[1]>>>0))c.gp(0);v=${hex(i.next)};${push(sz, ssB, 'v')}${em.goto(k, target)}`);
     return;
   }
   if (op === 0xc3 || op === 0xc2) {
     const sz = i.os32 !== 0 ? 32 : 16;
     let s = `${faultPoint(i)}${pop(sz, ssB, 't')}`;
     if (op === 0xc2) s += ssB !== 0 ? `r[4]=(r[4]+${i.imm})|0;` : `r16[8]=r16[8]+${i.imm};`;
-    s += `if((t>>>0)>(c.segLimit[1]>>>0))c.gp(0);c.eip=t;return ${k + 1};`;
+    s += `if((t>>>0)>(c.segLimit[1]>>>0))c.gp(0);${em.gotoDyn(k)}`;
     em.emit(s);
     em.fl = null;
     return;
@@ -416,20 +471,20 @@ function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): 
       else if (reg === 7) f = `t=d>>${n};v=(d>>${n - 1})&1;`;
       else f = `t=d<<${n};v=(d>>>${32 - n})&1;v|=(((t>>>31)&1)^v)<<11;`;
       em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, 32, 'd')}${f}c.lzOp=0;c.flags=(c.flags&~0x8d5)|P[t&0xff]|(t===0?0x40:0)|(t<0?0x80:0)|v;${storeE(i, 32, 't', true)}`);
-      if (mem) em.emit(stopCheck(i, k));
+      if (mem) em.emit(stopCheck(em, i, k));
       em.fl = null;
       return;
     }
     const count = n >= 0 ? `${n}` : '(r8[4]&31)';
     em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'd')}s=${count};if(s!==0){t=SH(c,${reg},d,s,${sz});${storeE(i, sz, 't', true)}}`);
-    if (mem) em.emit(stopCheck(i, k));
+    if (mem) em.emit(stopCheck(em, i, k));
     em.fl = null;
     return;
   }
   if (op >= 0x190 && op <= 0x19f) {
     const cond = fusedCond(em.fl, op & 15) ?? `c.cond(${op & 15})`;
     em.emit(`${mem ? faultPoint(i) : ''}v=(${cond})?1:0;${storeE(i, 8, 'v', false)}`);
-    if (mem) em.emit(stopCheck(i, k));
+    if (mem) em.emit(stopCheck(em, i, k));
     return;
   }
   if (op >= 0x140 && op <= 0x14f) {
@@ -462,13 +517,13 @@ function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): 
     let s = `${faultPoint(i)}${loadE(i, sz, 't')}`;
     if (reg === 6) {
       em.emit(`${s}${push(sz, ssB, 't')}`);
-      em.emit(stopCheck(i, k));
+      em.emit(stopCheck(em, i, k));
       em.fl = null; // t was reused
       return;
     }
     s += `if((t>>>0)>(c.segLimit[1]>>>0))c.gp(0);`;
     if (reg === 2) s += `v=${hex(i.next)};${push(sz, ssB, 'v')}`;
-    s += `c.eip=t;return ${k + 1};`;
+    s += em.gotoDyn(k);
     em.emit(s);
     em.fl = null;
     return;
@@ -477,7 +532,7 @@ function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): 
     const sz = size(i, op === 0xfe);
     const kind = reg === 0 ? LazyOp.INC : LazyOp.DEC;
     em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'd')}s=1;t=(d${reg === 0 ? '+' : '-'}1)${sz === 32 ? '|0' : mask(sz)};c.lazy(${kind},${sz},d,1,t);${storeE(i, sz, 't', true)}`);
-    if (mem) em.emit(stopCheck(i, k));
+    if (mem) em.emit(stopCheck(em, i, k));
     em.fl = { op: kind, size: sz };
     return;
   }
@@ -493,7 +548,7 @@ function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): 
       em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 's')}d=0;t=(-s)${sz === 32 ? '|0' : mask(sz)};${lazy(LazyOp.SUB, sz)}${storeE(i, sz, 't', true)}`);
       em.fl = { op: LazyOp.SUB, size: sz };
     }
-    if (mem) em.emit(stopCheck(i, k));
+    if (mem) em.emit(stopCheck(em, i, k));
     if (reg === 2) {
       // NOT leaves the flags alone, but d/s/t no longer hold the producer's operands
       em.fl = null;
@@ -508,8 +563,8 @@ function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): 
   em.emit(generic(i));
   em.fl = null;
   if (last && lastEnds(i)) {
-    em.emit(`return ${k + 1};`);
+    em.emit(em.leave(k));
     return;
   }
-  em.emit(`if(c.jitStop){c.eip=${hex(i.next)};return ${k + 1}}`);
+  em.emit(`if(c.jitStop){c.eip=${hex(i.next)};${em.leave(k)}}`);
 }

@@ -1,20 +1,26 @@
 /**
  * The block translator: straight-line blocks of guest code that run often are
- * compiled to JavaScript functions (`new Function`, once per block) and run
- * in place of the interpreter, which stays the fallback and the reference.
+ * compiled to JavaScript (`new Function`) and run in place of the
+ * interpreter, which stays the fallback and the reference.
  *
  * - Blocks are cached by guest-physical address of their first byte, EIP and
  *   mode (CS.D, SS.B, protected mode), found through the CPU's own TLB, so
  *   page-table and mode changes are honoured by construction.
+ * - A block that has run {@link TranslatorOptions.threshold} times is
+ *   compiled together with the other hot blocks of its page into one
+ *   *region* function, which jumps between its blocks itself (a direct
+ *   branch, a return or an indirect jump whose target starts one of them)
+ *   and returns to the dispatcher only to leave the region, after a slow
+ *   path (I/O, TLB miss, device access) or when the budget is spent.
  * - Pages holding translated code are write-watched (`GuestMemory.watchWrites`):
  *   any write to them (by the CPU, another CPU or device DMA) drops the page's
- *   blocks; a write from inside a running block stops it after the writing
+ *   blocks; a write from inside a running region stops it after the writing
  *   instruction (`Cpu.jitStop`), so self-modifying code is exact.
- * - A fault inside a block leaves the state the interpreter would leave: the
+ * - A fault inside a region leaves the state the interpreter would leave: the
  *   generated code stores `opStart`/`espStart` before each instruction that can
  *   fault, and the retired count comes from the faulting instruction's index.
  * - A block that cannot change mode chains to its last two successors: the
- *   next block is taken without a table lookup once the TLB still maps its page.
+ *   next region is entered without a table lookup once the TLB still maps its page.
  * - The cache is bounded ({@link TranslatorOptions.maxBlocks}); when full it is
  *   emptied and refilled by what runs next.
  *
@@ -28,7 +34,7 @@ import { shift } from '../ops/alu.js';
 import { FAULT } from '../fault.js';
 import { OPS } from '../ops/table.js';
 import type { Op } from '../ops/types.js';
-import { generateBlock } from './codegen.js';
+import { generateRegion } from './codegen.js';
 import { decodeInsn, endsBlock, type Insn } from './insn.js';
 
 /** Options of the translator. */
@@ -37,7 +43,7 @@ export interface TranslatorOptions {
   threshold?: number;
   /** Most instructions in one block (default 64). */
   maxInstructions?: number;
-  /** Most blocks cached before the cache is emptied (default 32768). */
+  /** Most blocks cached before the cache is emptied (default 65536). */
   maxBlocks?: number;
 }
 
@@ -45,9 +51,9 @@ export interface TranslatorOptions {
 export interface TranslatorStats {
   /** Blocks in the cache (decoded, compiled or not). */
   blocks: number;
-  /** Compiled blocks in the cache. */
+  /** Blocks in the cache that are part of a compiled region. */
   compiled: number;
-  /** Functions compiled since creation. */
+  /** Region functions compiled since creation (a region is recompiled when a new block of its page gets hot). */
   compiledTotal: number;
   /** Block look-ups that found a cached block (chained successors included). */
   hits: number;
@@ -67,12 +73,28 @@ export interface TranslatorStats {
   failedCompiles: number;
 }
 
-type BlockFn = (c: Cpu) => number;
-type Factory = (O: Op[], m32: Int32Array | null, SH: typeof shift, P: Uint8Array) => BlockFn;
+type RegionFn = (c: Cpu, bi: number, budget: number) => number;
+type Factory = (O: Op[], m32: Int32Array | null, SH: typeof shift, P: Uint8Array, NB: Int32Array) => RegionFn;
+
+/**
+ * The compiled code of one page: the page's warm blocks (same mode, same
+ * EIP-to-physical offset) in one function that jumps between them itself.
+ */
+class Region {
+  constructor(
+    readonly fn: RegionFn,
+    readonly blocks: Block[],
+    /** Highest EIP any of its blocks reaches (CS limit check at entry). */
+    readonly maxEip: number,
+  ) {}
+}
 
 /** One cached block. */
 class Block {
-  fn: BlockFn | null = null;
+  /** The compiled region this block is part of (null: interpreted). */
+  region: Region | null = null;
+  /** Its index in {@link region}. */
+  ridx = 0;
   runs = 0;
   /** Code generation failed for this block: always interpret it. */
   noCompile = false;
@@ -110,6 +132,9 @@ class Block {
  * 25 s (a few hundred blocks do nearly all the work).
  */
 const DEFAULT_THRESHOLD = 20_000;
+
+/** Most instructions in one region function (V8 optimizes only functions below a size limit). */
+const REGION_INSTRUCTIONS = 192;
 
 const HASH_BITS = 16;
 const HASH_MASK = (1 << HASH_BITS) - 1;
@@ -156,7 +181,7 @@ export class Translator implements WriteWatcher {
   ) {
     this.threshold = options.threshold ?? DEFAULT_THRESHOLD;
     this.maxInsns = Math.max(1, options.maxInstructions ?? 64);
-    this.maxBlocks = Math.max(16, options.maxBlocks ?? 32768);
+    this.maxBlocks = Math.max(16, options.maxBlocks ?? 65536);
     const ram = cpu.ram;
     this.m32 = ram.byteOffset % 4 === 0 ? new Int32Array(ram.buffer, ram.byteOffset, ram.length >>> 2) : null;
     cpu.memory.setWriteWatcher(this);
@@ -228,7 +253,7 @@ export class Translator implements WriteWatcher {
       b.valid = false;
       this.unhash(b);
       this.count--;
-      if (b.fn !== null) this.compiledCount--;
+      if (b.region !== null) this.compiledCount--;
       this.invalidated++;
     }
     this.cpu.jitStop = true;
@@ -319,19 +344,55 @@ export class Translator implements WriteWatcher {
     return b;
   }
 
+  /**
+   * Compile a region for `b`: `b` and the page's other warm blocks that are
+   * in no region yet (same mode and EIP-to-physical offset, so a jump
+   * between them needs no TLB check), hottest first, up to
+   * {@link REGION_INSTRUCTIONS}. Regions are never recompiled: V8 optimizes
+   * a function only below a size limit and only after it ran a while, so
+   * one region per page, rebuilt as blocks warm up, would spend its life in
+   * V8's bytecode interpreter. Blocks of a page's other regions are reached
+   * through the dispatcher.
+   */
   private compile(b: Block): void {
-    const src = generateBlock(b.insns!, (b.mode >> 1) & 1);
+    const page = b.phys >>> 12;
+    const delta = (b.phys - b.eip) | 0;
+    const warm = Math.max(1, this.threshold >>> 1);
+    const cands: Block[] = [];
+    for (let x: Block | null = this.pageBlocks[page]!; x !== null; x = x.pnext) {
+      if (x === b || !x.valid || x.noCompile || x.region !== null || x.runs < warm || x.mode !== b.mode || ((x.phys - x.eip) | 0) !== delta) continue;
+      cands.push(x);
+    }
+    cands.sort((p, q) => q.runs - p.runs);
+    const members: Block[] = [b];
+    let size = b.n;
+    for (const x of cands) {
+      if (size + x.n > REGION_INSTRUCTIONS) continue;
+      members.push(x);
+      size += x.n;
+    }
+    members.sort((p, q) => p.eip - q.eip);
+    let fn: RegionFn;
     try {
-      const factory = new Function('O', 'm32', 'SH', 'P', `return function block(c){\n${src}\n}`) as Factory;
-      b.fn = factory(OPS, this.m32, shift, PARITY);
-      b.insns = null;
+      const src = generateRegion(members.map((x) => ({ eip: x.eip, insns: x.insns! })), (b.mode >> 1) & 1);
+      const factory = new Function('O', 'm32', 'SH', 'P', 'NB', src) as Factory;
+      fn = factory(OPS, this.m32, shift, PARITY, Int32Array.from(members, (x) => x.n));
     } catch {
       // a generator bug must not take the guest down: this block stays interpreted
       b.noCompile = true;
       this.failed++;
       return;
     }
-    this.compiledCount++;
+    let maxEip = 0;
+    for (const x of members) if ((x.maxEip >>> 0) > (maxEip >>> 0)) maxEip = x.maxEip;
+    const region = new Region(fn, members, maxEip);
+    members.forEach((x, j) => {
+      if (x.region === null) this.compiledCount++;
+      x.region = region;
+      x.ridx = j;
+      // regions are never rebuilt: the decoded form is no longer needed
+      x.insns = null;
+    });
     this.compiledTotal++;
   }
 
@@ -344,7 +405,7 @@ export class Translator implements WriteWatcher {
   runSlice(budget: number): number {
     const c = this.cpu;
     let n = 0;
-    let cur: Block | null = null;
+    let cur: Region | null = null;
     let prev: Block | null = null;
     try {
       while (n < budget) {
@@ -358,7 +419,7 @@ export class Translator implements WriteWatcher {
         if (prev !== null) {
           const e = c.eip;
           const s: Block | null = prev.succA !== null && prev.succA.eip === e ? prev.succA : prev.succB !== null && prev.succB.eip === e ? prev.succB : null;
-          if (s !== null && s.valid && s.fn !== null) {
+          if (s !== null && s.valid && s.region !== null) {
             // same mode (prev cannot change it); the code page must still map to the block's page
             const lin = (c.segBase[1]! + e) | 0;
             const tab = c.cpl === 3 ? c.tlbRU : c.tlbR;
@@ -370,10 +431,10 @@ export class Translator implements WriteWatcher {
         }
         if (b === null) {
           b = this.lookup();
-          if (b !== null && prev !== null && b.fn !== null) this.link(prev, b);
+          if (b !== null && prev !== null && b.region !== null) this.link(prev, b);
         }
         prev = null;
-        if (b === null || b.n > budget - n || (b.maxEip >>> 0) > (c.segLimit[1]! >>> 0) || !b.valid) {
+        if (b === null || b.n > budget - n || ((b.region !== null ? b.region.maxEip : b.maxEip) >>> 0) > (c.segLimit[1]! >>> 0) || !b.valid) {
           const r = c.interpretSlice(b !== null && b.n > budget - n ? budget - n : 1);
           if (r < 0) {
             this.interpInsns += -r - 1;
@@ -384,9 +445,9 @@ export class Translator implements WriteWatcher {
           if (r === 0 || c.runState !== 0 || this.mustStop()) break;
           continue;
         }
-        if (b.fn === null) {
+        if (b.region === null) {
           if (!b.noCompile && b.runs++ >= this.threshold) this.compile(b);
-          if (b.fn === null) {
+          if (b.region === null) {
             const r = c.interpretSlice(b.n);
             if (r < 0) {
               this.interpInsns += -r - 1;
@@ -398,19 +459,23 @@ export class Translator implements WriteWatcher {
             continue;
           }
         }
-        cur = b;
+        const region: Region = b.region;
+        cur = region;
         c.jitStop = false;
-        const k = b.fn!(c);
+        const k = region.fn(c, b.ridx, budget - n);
         cur = null;
         n += k;
         this.jitInsns += k;
         if (this.mustStop()) break;
-        if (b.chainable && k === b.n && !c.jitStop && b.valid) prev = b;
+        const last = region.blocks[c.jitBi]!;
+        if (last.chainable && !c.jitStop && last.valid) prev = last;
       }
     } catch (e) {
       if (e !== FAULT || cur === null) throw e;
       // the faulting instruction is at opStart: the ones before it retired
-      const eips = cur.eips;
+      n += c.jitN;
+      this.jitInsns += c.jitN;
+      const eips = cur.blocks[c.jitBi]!.eips;
       let idx = 0;
       while (idx < eips.length && eips[idx] !== c.opStart) idx++;
       if (idx === eips.length) idx = 0;

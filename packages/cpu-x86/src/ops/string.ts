@@ -53,37 +53,38 @@ function finishChunk(cpu: Cpu, left: number): void {
  * anything that would fault go element by element.
  */
 function repFast(cpu: Cpu, n: number, movs: boolean, value: number): number {
-  const count = cpu.regA(1) >>> 0;
-  const di = cpu.regA(7) >>> 0;
+  // Registers stay int32 here (unsigned only inside comparisons): values above
+  // 2^30 held as doubles made V8 deoptimize this function over and over.
+  const count = cpu.regA(1) | 0;
+  const di = cpu.regA(7) | 0;
   const dMax = cpu.segWrMax[0]!;
-  if (dMax < 0 || di > dMax + 3) return 0;
-  let elems = Math.floor((dMax + 3 - di + 1) / n);
+  if (dMax < 0 || (di >>> 0) > dMax + 3) return 0;
   const dLin = (cpu.segBase[0]! + di) | 0;
   const de = cpu.wrTab[dLin >>> 12]!;
   if (de < 0) return 0;
-  const dPage = Math.floor((0x1000 - (dLin & 0xfff)) / n);
-  if (dPage < elems) elems = dPage;
-  if (count < elems) elems = count;
+  // at most the rest of the page (a small int), then the segment, the count and the 64 KiB wrap
+  let elems = ((0x1000 - (dLin & 0xfff)) / n) | 0;
+  if (dMax + 4 - (di >>> 0) < elems * n) elems = ((dMax + 4 - (di >>> 0)) / n) | 0;
+  if ((count >>> 0) < elems) elems = count;
   if (cpu.as32 === 0) {
-    const w = Math.floor((0x10000 - di) / n);
+    const w = ((0x10000 - (di & 0xffff)) / n) | 0;
     if (w < elems) elems = w;
   }
   let src = 0;
   let si = 0;
   if (movs) {
-    si = cpu.regA(6) >>> 0;
+    si = cpu.regA(6) | 0;
     const seg = cpu.eaSeg;
     const sMax = cpu.segRdMax[seg]!;
-    if (sMax < 0 || si > sMax + 3) return 0;
-    const sl = Math.floor((sMax + 3 - si + 1) / n);
-    if (sl < elems) elems = sl;
+    if (sMax < 0 || (si >>> 0) > sMax + 3) return 0;
+    if (sMax + 4 - (si >>> 0) < elems * n) elems = ((sMax + 4 - (si >>> 0)) / n) | 0;
     const sLin = (cpu.segBase[seg]! + si) | 0;
     const se = cpu.rdTab[sLin >>> 12]!;
     if (se < 0) return 0;
-    const sPage = Math.floor((0x1000 - (sLin & 0xfff)) / n);
+    const sPage = ((0x1000 - (sLin & 0xfff)) / n) | 0;
     if (sPage < elems) elems = sPage;
     if (cpu.as32 === 0) {
-      const w = Math.floor((0x10000 - si) / n);
+      const w = ((0x10000 - (si & 0xffff)) / n) | 0;
       if (w < elems) elems = w;
     }
     src = se | (sLin & 0xfff);
