@@ -1,20 +1,23 @@
 /**
- * Code generation: one JavaScript function per block. Hot instructions
- * (MOV, the ALU group, TEST, INC/DEC, PUSH/POP, LEA, MOVZX/MOVSX, near
- * branches) are emitted inline with the segment-limit and TLB fast paths of
- * `Cpu.read*`/`write*` inlined; every other predecoded instruction writes the
- * decode fields and calls its `OPS` semantics; a block's last instruction may
- * be a *runtime* one, decoded and run by the interpreter's own code.
+ * Code generation: one JavaScript function per region (a page's hot blocks,
+ * see {@link generateRegion}). Hot instructions (MOV, the ALU group, TEST,
+ * INC/DEC, PUSH/POP, LEA, MOVZX/MOVSX, near branches) are emitted inline
+ * with the segment-limit and TLB fast paths of `Cpu.read*`/`write*` inlined;
+ * every other predecoded instruction writes the decode fields and calls its
+ * `OPS` semantics; a block's last instruction may be a *runtime* one, decoded
+ * and run by the interpreter's own code.
  *
- * Conventions of the generated code (see {@link generateBlock}):
- * - it returns the number of instructions retired and leaves `c.eip` at the
- *   next instruction;
+ * Conventions of the generated code:
+ * - it returns the number of instructions retired, leaves `c.eip` at the
+ *   next instruction and `c.jitBi` at the block it left from;
  * - before any instruction that can fault it stores `c.opStart`/`c.espStart`,
  *   so the translator's fault handler restores exactly the interpreter's
  *   state and counts the retired instructions from `opStart`;
  * - after an instruction whose memory write took the slow path (or an `OPS`
  *   call) it checks `c.jitStop`, set when a write invalidated translated code,
- *   and leaves the block at the next instruction.
+ *   and leaves at the next instruction;
+ * - a slow path (`x`) makes the next block boundary leave the region, so the
+ *   dispatcher sees interrupts a device raised.
  *
  * @module
  */

@@ -86,6 +86,20 @@ describe('block translator', () => {
     expect(s.flushes).toBeGreaterThan(0);
   });
 
+  it('when full, drops the blocks that never got hot before it flushes compiled ones', () => {
+    // a hot loop (compiled), then 200 straight blocks that run once each
+    const code: number[] = [0xb9, ...d32(100), 0x49, 0x75, 0xfd];
+    for (let i = 0; i < 200; i++) code.push(0x40, 0xeb, 0x00);
+    code.push(0xf4);
+    const m = flat('translator', code, { maxBlocks: 32, threshold: 10 });
+    runUntilHalt(m.cpu);
+    expect(m.cpu.reg32[0]).toBe(200);
+    const s = m.cpu.jitStats!;
+    expect(s.blocks).toBeLessThanOrEqual(32);
+    expect(s.flushes).toBe(0);
+    expect(s.compiled).toBeGreaterThan(0); // the loop's region survived
+  });
+
   it('runs calls and returns inside one region, and a fault after many in-region jumps leaves the interpreter state', () => {
     // 1000: mov ecx,50 ; L: call F ; dec ecx ; jnz L ; hlt
     // F: add eax,[ebx] ; add ebx,4 ; ret   (EBX walks up to a not-present page: #PF mid-loop)

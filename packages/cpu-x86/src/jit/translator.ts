@@ -245,6 +245,26 @@ export class Translator implements WriteWatcher {
     this.cpu.jitStop = true;
   }
 
+  /** Drop every block that is in no region (the cache is full). */
+  private evictCold(): void {
+    for (let i = 0; i < this.pageCount; i++) {
+      const p = this.pageList[i]!;
+      let keep: Block | null = null;
+      for (let b: Block | null = this.pageBlocks[p]!, next: Block | null; b !== null; b = next) {
+        next = b.pnext;
+        if (b.region !== null) {
+          b.pnext = keep;
+          keep = b;
+          continue;
+        }
+        b.valid = false;
+        this.unhash(b);
+        this.count--;
+      }
+      this.pageBlocks[p] = keep;
+    }
+  }
+
   private dropPage(p: number): void {
     let b: Block | null = this.pageBlocks[p]!;
     if (b === null) return;
@@ -322,8 +342,13 @@ export class Translator implements WriteWatcher {
     }
     if (insns.length === 0) return null;
     if (this.count >= this.maxBlocks) {
-      this.flushes++;
-      this.flush();
+      // drop the blocks that never got hot first: a full flush would send every
+      // hot block back through `threshold` interpreted runs
+      this.evictCold();
+      if (this.count >= (this.maxBlocks >>> 1)) {
+        this.flushes++;
+        this.flush();
+      }
       c.jitStop = false;
     }
     const eips = new Int32Array(insns.length);
