@@ -562,6 +562,12 @@ function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): 
     em.emit(`${faultPoint(i)}o=r[5];${readMem(32, 2, 'v')}r[4]=(o+4)|0;r[5]=v;`);
     return;
   }
+  if (op === 0x131) {
+    // RDTSC: reads the clock, touches no device, so the region need not end (no x=1)
+    em.emit(`${faultPoint(i)}O[0x131](c);`);
+    em.fl = null;
+    return;
+  }
   // ---- everything else: the interpreter's semantics on predecoded fields
   em.emit(generic(i));
   em.fl = null;

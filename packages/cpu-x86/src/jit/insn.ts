@@ -91,6 +91,8 @@ export const BRANCH = new Uint8Array(512);
   add(STRAIGHT, 0x190, 0x19f);
   for (const o of [0x1a3, 0x1a4, 0x1a5, 0x1ab, 0x1ac, 0x1ad, 0x1af, 0x1b0, 0x1b1, 0x1b3, 0x1b6, 0x1b7, 0x1ba, 0x1bb, 0x1bc, 0x1bd, 0x1be, 0x1bf, 0x1c0, 0x1c1]) STRAIGHT[o] = 1;
   add(STRAIGHT, 0x1c8, 0x1cf);
+  // RDTSC: Linux reads it all the time (sched_clock, the tsc clocksource); no side effects
+  add(STRAIGHT, 0x131);
   // x87 and MMX/SSE: the unit's semantics on the predecoded ModRM operand; the forms whose
   // unit fetches an immediate itself (0F 70-73, C2, C4-C6) stay runtime instructions
   add(STRAIGHT, 0x9b);
