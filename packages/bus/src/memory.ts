@@ -52,8 +52,13 @@ export interface DmaSpace {
  * (a CPU's TLB) must drop them.
  */
 export interface MappingListener {
-  /** `page` is a guest-physical page number (address >>> 12), or -1 for "every page". */
-  mappingChanged(page: number): void;
+  /**
+   * `page` is a guest-physical page number (address >>> 12), or -1 for "every
+   * page". `sameContent` is true when the page's bytes stay what they were
+   * (write protection for dirty logging or write watching): cached host
+   * offsets still go, but code translated from the page stays valid.
+   */
+  mappingChanged(page: number, sameContent?: boolean): void;
 }
 
 /**

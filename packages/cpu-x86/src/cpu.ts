@@ -546,8 +546,9 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
   // ------------------------------------------------------------ memory: TLB
 
   /** @inheritDoc */
-  mappingChanged(page: number): void {
-    if (this.jit !== null) this.jit.mappingChanged(page);
+  mappingChanged(page: number, sameContent = false): void {
+    // the bytes stay (write protection): translated code from the page is still right
+    if (this.jit !== null && !sameContent) this.jit.mappingChanged(page);
     if (page < 0) {
       this.flushTlbAll();
       return;

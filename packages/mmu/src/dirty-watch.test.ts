@@ -35,6 +35,8 @@ describe('dirty logging', () => {
     expect([1, 5, 6, 9].map((p) => bit(bits, p))).toEqual([1, 1, 1, 1]);
     expect([0, 2, 7, 8].map((p) => bit(bits, p))).toEqual([0, 0, 0, 0]);
     expect(rec.pages.sort((a, b) => a - b)).toEqual([1, 5, 6, 9]);
+    // write protection only: listeners may keep code translated from these pages
+    expect(rec.sameContent).toEqual([true, true, true, true]);
     expect(s.translateWrite(0x1000)).toBe(-1);
     const again = s.getAndClearDirty();
     expect(again.every((w) => w === 0)).toBe(true);

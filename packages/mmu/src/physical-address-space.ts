@@ -367,9 +367,9 @@ export class PhysicalAddressSpace implements GuestMemory, MmioRegistry, ShadowMe
     if (i >= 0) this.listeners.splice(i, 1);
   }
 
-  private notifyPage(page: number): void {
+  private notifyPage(page: number, sameContent = false): void {
     const l = this.listeners;
-    for (let i = 0; i < l.length; i++) l[i]!.mappingChanged(page);
+    for (let i = 0; i < l.length; i++) l[i]!.mappingChanged(page, sameContent);
   }
 
   /**
@@ -377,12 +377,12 @@ export class PhysicalAddressSpace implements GuestMemory, MmioRegistry, ShadowMe
    * guest-physical page a RAM region (or alias) shows it at.
    * @internal
    */
-  pmapPageChanged(pp: number): void {
+  pmapPageChanged(pp: number, sameContent = false): void {
     const pcs = this.ramPieces;
     for (let i = 0; i < pcs.length; i++) {
       const pc = pcs[i]!;
       const count = (pc.end - pc.start) / PAGE_SIZE;
-      if (pp >= pc.arg && pp < pc.arg + count) this.notifyPage(pc.start / PAGE_SIZE + (pp - pc.arg));
+      if (pp >= pc.arg && pp < pc.arg + count) this.notifyPage(pc.start / PAGE_SIZE + (pp - pc.arg), sameContent);
     }
   }
 
@@ -397,7 +397,7 @@ export class PhysicalAddressSpace implements GuestMemory, MmioRegistry, ShadowMe
     const was = (this.watchBits[w]! & bit) !== 0;
     if (was === on) return;
     this.watchBits[w] = on ? this.watchBits[w]! | bit : this.watchBits[w]! & ~bit;
-    this.notifyPage(page);
+    this.notifyPage(page, true);
   }
 
   /** @inheritDoc */
@@ -419,7 +419,7 @@ export class PhysicalAddressSpace implements GuestMemory, MmioRegistry, ShadowMe
     if (this.logging === on) return;
     this.logging = on;
     this.dirtyBits.fill(0);
-    this.notifyPage(-1);
+    this.notifyPage(-1, true);
   }
 
   /** Whether pmap page `pp` is logged dirty. */
@@ -443,11 +443,12 @@ export class PhysicalAddressSpace implements GuestMemory, MmioRegistry, ShadowMe
       for (let b = v; b !== 0; b &= b - 1) count++;
     }
     bits.fill(0);
-    if (count > NOTIFY_PAGES_MAX) this.notifyPage(-1);
+    // write protection only: translated code from these pages stays valid
+    if (count > NOTIFY_PAGES_MAX) this.notifyPage(-1, true);
     else if (count > 0) {
       for (let w = 0; w < out.length; w++) {
         const v = out[w]!;
-        for (let b = 0; b < 32; b++) if (v & (1 << b)) this.pmapPageChanged(w * 32 + b);
+        for (let b = 0; b < 32; b++) if (v & (1 << b)) this.pmapPageChanged(w * 32 + b, true);
       }
     }
     return out;

@@ -56,6 +56,17 @@ describe('block translator', () => {
     }
   });
 
+  it('keeps translations when only write protection changes (dirty logging), drops them when the backing changes', () => {
+    const m = flat('translator', [0xb9, ...d32(100), 0x49, 0x75, 0xfd, 0xf4]);
+    runUntilHalt(m.cpu);
+    const before = m.cpu.jitStats!.compiled;
+    expect(before).toBeGreaterThan(0);
+    m.cpu.mappingChanged(-1, true);
+    expect(m.cpu.jitStats!.compiled).toBe(before);
+    m.cpu.mappingChanged(-1);
+    expect(m.cpu.jitStats!.compiled).toBe(0);
+  });
+
   it('drops translations when a device writes the code page (DMA)', () => {
     // mov eax, 1 ; hlt
     const m = flat('translator', [0xb8, ...d32(1), 0xf4]);

@@ -101,9 +101,12 @@ export class RecordingMmio implements MmioHandler {
 export class MappingRecorder implements MappingListener {
   /** Pages in order (-1 = all). */
   readonly pages: number[] = [];
+  /** The `sameContent` flag of each report, in the same order. */
+  readonly sameContent: boolean[] = [];
   /** @inheritDoc */
-  mappingChanged(page: number): void {
+  mappingChanged(page: number, sameContent = false): void {
     this.pages.push(page);
+    this.sameContent.push(sameContent);
   }
   /** True if `page` (or "all") was reported. */
   saw(page: number): boolean {
@@ -112,6 +115,7 @@ export class MappingRecorder implements MappingListener {
   /** Forget what was recorded. */
   clear(): void {
     this.pages.length = 0;
+    this.sameContent.length = 0;
   }
 }
 
