@@ -25,12 +25,9 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VmHost } from '@vm/host';
+import { numberOption } from './linux-guests.js';
 
-const argv = process.argv.slice(2);
-const opt = (name: string, def: number): number => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(argv[i + 1]) : def;
-};
+const opt = numberOption;
 const VMS = opt('vms', 4);
 const MEM = opt('mem', 128);
 const MEASURE_S = opt('measure', 60);
@@ -49,7 +46,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 // busybox's prompt, followed by its cursor-position query (ESC [ 6 n).
 const PROMPT = new RegExp('vmguest# ' + String.fromCharCode(27) + '\\[6n', 'g');
 
-const host = new VmHost({ poolMB: POOL, pcpus: 2, swapDir: dir, shareScanVm: 4096, shareScanHost: 16384 });
+const host = new VmHost({ poolMB: POOL, pcpus: 1, swapDir: dir, shareScanVm: 4096, shareScanHost: 16384 });
 const names: string[] = [];
 const text = new Map<string, string>();
 for (let i = 0; i < VMS; i++) {
@@ -108,7 +105,7 @@ try {
     attach(n);
     await host.start(n);
   }
-  log(`${VMS} x ${MEM} MiB Linux guests powered on in a ${POOL} MiB pool, 2 CPUs`);
+  log(`${VMS} x ${MEM} MiB Linux guests powered on in a ${POOL} MiB pool, 1 CPU`);
   await untilTrue(() => names.every((n) => prompts(n) > 0), 60 * 60_000, 'boot');
   const bootS = (performance.now() - t0) / 1000;
   log(`all at the shell prompt after ${bootS.toFixed(0)} s`);

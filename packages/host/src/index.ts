@@ -39,7 +39,7 @@ export type { HostSample, VmInfo, VmPowerState, VmSample } from './vmhost/vm-typ
 export type { MemoryOrders, VmMemoryStats, VmSpec } from './vmhost/protocol.js';
 export { RelayConsole } from './vmhost/relay-console.js';
 export { HostTimers } from './vmhost/host-timers.js';
-export { CpuDispatcher } from './sched/cpu-dispatcher.js';
+export { CpuDispatcher, DEFAULT_QUANTUM_MS } from './sched/cpu-dispatcher.js';
 export type { CpuDispatcherOptions, VcpuState, VcpuStats } from './sched/cpu-dispatcher.js';
 export { admitCpu, cpuClaimFromConfig, cpuEntitlements } from './sched/cpu-policy.js';
 export type { Admission, CpuClaim } from './sched/cpu-policy.js';

@@ -244,6 +244,21 @@ describe('ballooning', () => {
     await until(() => (h.vmStats(n).at(-1)?.mem.balloonedMB ?? 0) === 2);
     expect(h.vmStats(n).at(-1)!.mem.grantedMB).toBe(2);
   }, 30_000);
+
+  it('inflates no balloon beyond the limits while the pool has memory to spare (ESX high state)', async () => {
+    // 24 MB pool, three 4 MB VMs: their share-based targets are below memsize, but most of the pool is free.
+    host = new VmHost({ poolMB: 24, pcpus: 1, swapDir: dir, periodMs: 100 });
+    const h = host;
+    const names = [1, 2, 3].map((i) => h.addVmx(vmx(`plenty${i}`, rom(`pl${i}`, TestGuests.balloon()))));
+    for (const n of names) await h.start(n);
+    await until(() => names.every((n) => h.memory(n)?.balloonDriver === true));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.vmStats(names[0]!).at(-1)!.mem.grantedMB).toBeLessThan(4);
+    for (const n of names) {
+      expect(h.memory(n)!.balloonTarget).toBe(0);
+      expect(h.memory(n)!.balloonPages).toBe(0);
+    }
+  }, 30_000);
 });
 
 describe('memory overcommit', () => {

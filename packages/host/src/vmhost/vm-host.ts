@@ -27,7 +27,7 @@ import { parseRunArgs, UsageError } from '../cli/run-args.js';
 import { FileConsole } from '../console/file-console.js';
 import type { SerialConsole } from '../console/serial-console.js';
 import { SocketConsole } from '../console/socket-console.js';
-import { CpuDispatcher } from '../sched/cpu-dispatcher.js';
+import { CpuDispatcher, DEFAULT_QUANTUM_MS } from '../sched/cpu-dispatcher.js';
 import { admitCpu, cpuClaimFromConfig } from '../sched/cpu-policy.js';
 import type { CpuClaim } from '../sched/cpu-policy.js';
 import { admitMem, DEFAULT_IDLE_TAX, memClaimFromConfig, memTargets } from '../sched/mem-policy.js';
@@ -47,7 +47,7 @@ export interface VmHostOptions {
   readonly poolMB: number;
   /** Physical CPUs to run VMs on at once (default 1). */
   readonly pcpus?: number;
-  /** CPU quantum, ms (default 20). */
+  /** CPU quantum, ms (default {@link DEFAULT_QUANTUM_MS}, 50). */
   readonly quantumMs?: number;
   /** Folder for swap files (default the OS temp folder). */
   readonly swapDir?: string;
@@ -79,7 +79,15 @@ export interface VmHostOptions {
 
 /** Pages the host keeps for itself and VMs' ROMs (per VM). */
 const OVERHEAD_PAGES_PER_VM = 5 * PAGES_PER_MB;
-/** Free pool memory below which the memory scheduler swaps (a fraction of the pool, at least {@link START_RESERVE_PAGES}). */
+/**
+ * Free pool memory below which the memory scheduler reclaims by ballooning
+ * (ESX's "soft" state; above it, "high", nothing is taken from a VM beyond
+ * its `sched.mem.max`): a guest ballooned while the host has memory to
+ * spare only loses memory it may need (a Linux guest with its files in
+ * tmpfs and no swap of its own stalls).
+ */
+const SOFT_WATER_FRACTION = 0.06;
+/** Free pool memory below which the memory scheduler swaps (ESX's "hard" state; a fraction of the pool, at least {@link START_RESERVE_PAGES}). */
 const LOW_WATER_FRACTION = 0.04;
 /** Free pages a VM needs to power on (its ROMs, firmware tables, first pages); reclaimed from the others first. */
 const START_RESERVE_PAGES = 256;
@@ -165,7 +173,7 @@ export class VmHost {
   constructor(options: VmHostOptions) {
     this.opts = {
       pcpus: 1,
-      quantumMs: 20,
+      quantumMs: DEFAULT_QUANTUM_MS,
       swapDir: join(tmpdir(), `vm-host-${process.pid}`),
       shareScanVm: 4096,
       shareScanHost: 16384,
@@ -676,13 +684,18 @@ export class VmHost {
     const targets = memTargets(claims, this.availablePages(on.length), this.opts.idleTax);
     const free = this.pool.freePages;
     const low = free < Math.max(this.pool.pageCount * LOW_WATER_FRACTION, START_RESERVE_PAGES);
+    const soft = free < this.pool.pageCount * SOFT_WATER_FRACTION;
     const scanEach = on.length > 0 ? Math.min(this.opts.shareScanVm, this.opts.shareScanHost / on.length) : 0;
     for (const v of on) {
       const c = claims.find((x) => x.id === v.name)!;
       const target = targets.get(v.name) ?? c.sizePages;
       v.targetPages = target;
-      // The balloon makes the guest live within its target; what it cannot give back quickly is swapped when memory is short.
-      const balloonPages = Math.max(0, Math.min(c.sizePages - target, c.sizePages - c.minPages));
+      // The balloon makes the guest live within its target, once memory is short (and always within its limit);
+      // while it is not, a balloon only ever shrinks. What the balloon cannot get back quickly is swapped when memory is scarce.
+      const wanted = Math.max(0, Math.min(c.sizePages - target, c.sizePages - c.minPages));
+      const limit = c.sizePages - c.maxPages;
+      const current = v.mem?.balloonTarget ?? 0;
+      const balloonPages = soft ? wanted : Math.max(limit, Math.min(current, wanted));
       const resident = v.mem?.residentPages ?? 0;
       const excess = resident - target;
       const swapOutPages = low && excess > 0 ? Math.ceil(excess / 4) : 0;

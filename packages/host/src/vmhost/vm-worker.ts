@@ -19,6 +19,7 @@ import type { Machine, MachineSnapshot, Pc } from '@vm/machine';
 import { closePrepared, prepareFromOptions } from '../run/run-vm.js';
 import type { Prepared } from '../run/run-vm.js';
 import type { FromWorker, MemoryOrders, ToWorker, VmSpec } from './protocol.js';
+import { QuantumLog } from './quantum-log.js';
 import { RelayConsole } from './relay-console.js';
 
 const port = parentPort!;
@@ -56,6 +57,7 @@ class VmRunner {
   /** When the VM started waiting for a CPU (host ms), or -1. */
   private readySince = -1;
   private recentlyDirty: Uint8Array;
+  private readonly qlog = QuantumLog.fromEnv(spec.id);
 
   constructor(
     private readonly prepared: Prepared,
@@ -175,6 +177,7 @@ class VmRunner {
         const r = machine.runSlice(budget);
         const dt = performance.now() - t0;
         retired += r.retired;
+        if (this.qlog !== null) this.qlog.slice(t0 - start, retired, performance.now() - start);
         if (r.retired > 1000 && dt > 0.05) this.perMs = this.perMs === 0 ? r.retired / dt : this.perMs * 0.8 + (r.retired / dt) * 0.2;
         if (r.stop === 'power-off') {
           next = 'off';
@@ -195,6 +198,7 @@ class VmRunner {
     this.running = false;
     this.relay.flush();
     const usedMs = performance.now() - start;
+    if (this.qlog !== null) this.qlog.record(ms, usedMs, retired, machine.clock.now(), this.pc.cpu.jitStats);
     post({ type: 'ran', usedMs, next, retired, guestNs: machine.clock.now() });
     if (next === 'off') {
       const info = machine.powerOffInfo;
@@ -254,10 +258,23 @@ class VmRunner {
       }
       if (spec.sampleActive && now - this.lastSampleAt >= SAMPLE_PERIOD_MS) {
         this.lastSampleAt = now;
+        // A bitmap: bit (pp & 31) of word (pp >>> 5) per pmap page written since the last sample.
         const dirty = this.machine.memory.getAndClearDirty();
-        this.recentlyDirty.fill(0);
-        for (let i = 0; i < dirty.length; i++) if (dirty[i]! < this.recentlyDirty.length) this.recentlyDirty[dirty[i]!] = 1;
-        const f = Math.min(1, dirty.length / Math.max(1, pmap.pages));
+        const rd = this.recentlyDirty;
+        rd.fill(0);
+        let count = 0;
+        for (let w = 0; w < dirty.length; w++) {
+          const bits = dirty[w]!;
+          if (bits === 0) continue;
+          for (let b = 0; b < 32; b++) {
+            const pp = w * 32 + b;
+            if ((bits & (1 << b)) !== 0 && pp < rd.length) {
+              rd[pp] = 1;
+              count++;
+            }
+          }
+        }
+        const f = Math.min(1, count / Math.max(1, pmap.pages));
         // ESX keeps a fast and a slow average and uses the larger, so a burst is believed at once and idleness slowly.
         this.active = Math.max(f, this.active * 0.7 + f * 0.3);
       }
