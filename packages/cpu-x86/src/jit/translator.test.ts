@@ -12,6 +12,21 @@ function flat(engine: 'interpreter' | 'translator', code: number[], options: { m
   return m;
 }
 
+/** #PF -> HLT at 0x3000; paging on with an identity map of the first 4 MiB, page `hole` not present. */
+function pagingWithHole(m: TestMachine, hole: number): void {
+  const mem = m.memory;
+  m.cpu.idtBase = 0x2000;
+  m.cpu.idtLimit = 0xff;
+  mem.write32(0x2000 + 14 * 8, (0x08 << 16) | 0x3000);
+  mem.write32(0x2000 + 14 * 8 + 4, 0x8e00);
+  mem.write8(0x3000, 0xf4);
+  mem.write32(0x4000, 0x5000 | 3);
+  for (let i = 0; i < 1024; i++) mem.write32(0x5000 + i * 4, i === hole ? 0 : (i << 12) | 3);
+  m.cpu.cr3 = 0x4000;
+  m.cpu.cr0 |= 0x80000000;
+  m.cpu.flushTlbAll();
+}
+
 describe('block translator', () => {
   afterEach(() => {
     vi.unstubAllGlobals();
@@ -116,19 +131,9 @@ describe('block translator', () => {
     // F: add eax,[ebx] ; add ebx,4 ; ret   (EBX walks up to a not-present page: #PF mid-loop)
     const run = (engine: 'interpreter' | 'translator'): ReturnType<typeof getRegs> & { cr2: number; retired: number; lookups: number } => {
       const m = flat(engine, [0xb9, ...d32(50), 0xe8, ...d32(4), 0x49, 0x75, 0xf8, 0xf4, 0x03, 0x03, 0x83, 0xc3, 0x04, 0xc3], { threshold: 4 });
-      const mem = m.memory;
-      m.cpu.idtBase = 0x2000;
-      m.cpu.idtLimit = 0xff;
-      mem.write32(0x2000 + 14 * 8, (0x08 << 16) | 0x3000);
-      mem.write32(0x2000 + 14 * 8 + 4, 0x8e00);
-      mem.write8(0x3000, 0xf4);
-      mem.write32(0x4000, 0x5000 | 3);
-      for (let i = 0; i < 1024; i++) mem.write32(0x5000 + i * 4, i === 0x11 ? 0 : (i << 12) | 3);
-      for (let i = 0; i < 0x100; i++) mem.write32(0x10f80 + i * 4, i + 1);
+      for (let i = 0; i < 0x100; i++) m.memory.write32(0x10f80 + i * 4, i + 1);
       m.cpu.reg32[3] = 0x10f80; // 32 loads fit before page 0x11
-      m.cpu.cr3 = 0x4000;
-      m.cpu.cr0 |= 0x80000000;
-      m.cpu.flushTlbAll();
+      pagingWithHole(m, 0x11);
       runUntilHalt(m.cpu);
       const s = m.cpu.jitStats;
       return { ...getRegs(m.cpu), cr2: m.cpu.cr2 >>> 0, retired: m.cpu.retired, lookups: s === null ? 0 : s.hits + s.misses };
@@ -146,17 +151,7 @@ describe('block translator', () => {
     const run = (engine: 'interpreter' | 'translator'): ReturnType<typeof getRegs> & { cr2: number; retired: number; err: number } => {
       const m = flat(engine, [0x40, 0x8b, 0x1d, ...d32(0x1800), 0x41, 0x8b, 0x15, ...d32(0x1ff000), 0x42, 0xf4]);
       const mem = m.memory;
-      // IDT: #PF -> HLT at 0x3000
-      m.cpu.idtBase = 0x2000;
-      m.cpu.idtLimit = 0xff;
-      mem.write32(0x2000 + 14 * 8, (0x08 << 16) | 0x3000);
-      mem.write32(0x2000 + 14 * 8 + 4, 0x8e00);
-      mem.write8(0x3000, 0xf4);
-      mem.write32(0x4000, 0x5000 | 3);
-      for (let i = 0; i < 1024; i++) mem.write32(0x5000 + i * 4, i === 0x1ff ? 0 : (i << 12) | 3);
-      m.cpu.cr3 = 0x4000;
-      m.cpu.cr0 |= 0x80000000;
-      m.cpu.flushTlbAll();
+      pagingWithHole(m, 0x1ff);
       runUntilHalt(m.cpu);
       return { ...getRegs(m.cpu), cr2: m.cpu.cr2 >>> 0, retired: m.cpu.retired, err: mem.read32(m.cpu.reg32[4]! >>> 0) };
     };
