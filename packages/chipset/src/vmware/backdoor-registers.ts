@@ -14,3 +14,15 @@ export interface BackdoorRegisters {
 
 /** Register numbers in {@link BackdoorRegisters.reg32}. */
 export const Reg = { eax: 0, ecx: 1, edx: 2, ebx: 3, esi: 6, edi: 7 } as const;
+
+/**
+ * The caller's registers when a 32-bit `IN` at port offset `offset` is a
+ * hypercall for `magic` (EAX holds it); null for anything else, which the
+ * port answers with all ones.
+ */
+export function hypercallRegisters(registers: () => BackdoorRegisters | null, offset: number, magic: number): Int32Array | null {
+  if (offset !== 0) return null;
+  const r = registers();
+  if (r === null || r.reg32[Reg.eax] !== magic) return null;
+  return r.reg32;
+}

@@ -12,7 +12,7 @@
 import type { Device, DeviceContext, DeviceState, PortIoHandler, RealizeResult } from '@vm/bus';
 import { StateError } from '@vm/bus';
 import type { BackdoorRegisters } from './backdoor-registers.js';
-import { Reg } from './backdoor-registers.js';
+import { hypercallRegisters, Reg } from './backdoor-registers.js';
 
 /** The backdoor port. */
 export const VMWARE_BACKDOOR_PORT = 0x5658;
@@ -100,10 +100,8 @@ export class VmwareBackdoor implements Device, PortIoHandler {
   }
 
   read32(offset: number): number {
-    const r = this.registers();
-    if (offset !== 0 || r === null) return 0xffffffff;
-    const reg = r.reg32;
-    if (reg[Reg.eax] !== VMWARE_BACKDOOR_MAGIC) return 0xffffffff;
+    const reg = hypercallRegisters(this.registers, offset, VMWARE_BACKDOOR_MAGIC);
+    if (reg === null) return 0xffffffff;
     this.calls++;
     const cmd = reg[Reg.ecx]! & 0xffff;
     switch (cmd) {

@@ -21,7 +21,7 @@
 import type { Device, DeviceContext, DeviceState, DmaSpace, PortIoHandler, RealizeResult } from '@vm/bus';
 import { StateError } from '@vm/bus';
 import type { BackdoorRegisters } from './backdoor-registers.js';
-import { Reg } from './backdoor-registers.js';
+import { hypercallRegisters, Reg } from './backdoor-registers.js';
 
 /** The balloon's hypercall port. */
 export const VMWARE_BALLOON_PORT = 0x5670;
@@ -174,10 +174,8 @@ export class VmwareBalloon implements Device, PortIoHandler {
   }
 
   read32(offset: number): number {
-    const r = this.registers();
-    if (offset !== 0 || r === null) return 0xffffffff;
-    const reg = r.reg32;
-    if (reg[Reg.eax] !== VMWARE_BALLOON_MAGIC) return 0xffffffff;
+    const reg = hypercallRegisters(this.registers, offset, VMWARE_BALLOON_MAGIC);
+    if (reg === null) return 0xffffffff;
     const cmd = reg[Reg.ecx]! >>> 0;
     const arg1 = reg[Reg.ebx]! >>> 0;
     const arg2 = reg[Reg.esi]! >>> 0;
