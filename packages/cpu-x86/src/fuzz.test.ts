@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Cr0, Flag } from './constants.js';
 import { loadSegmentRaw } from './protected.js';
-import { createTestMachine, setRealSegment, type TestMachine } from './test/index.js';
+import { createTestMachine, setRealSegment, type TestMachine, xorshift } from './test/index.js';
 
 // Random instruction bytes must only ever produce guest-visible outcomes:
 // `run` returns (exceptions go through the IDT/IVT, the worst case is a
@@ -15,16 +15,6 @@ const PT = 0x9000;
 const HANDLERS = 0x10000;
 const CODE = 0x40000; // 64 KiB of random bytes
 const CODE_SIZE = 0x10000;
-
-function xorshift(seed: number): () => number {
-  let s = seed | 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
 
 // fixtures are written straight into RAM (the per-access fake accessors would dominate the run)
 const views = new WeakMap<TestMachine, DataView>();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Cr0 } from '../constants.js';
-import { createTestMachine, enterFlatProtectedMode, type TestMachine } from '../test/index.js';
+import { createTestMachine, enterFlatProtectedMode, type TestMachine, xorshift } from '../test/index.js';
 
 // Random *well-formed* programs (the instruction mix of compiled code: ALU,
 // MOV, memory operands, PUSH/POP, CALL/RET, Jcc, LOOP, string ops, shifts,
@@ -15,16 +15,6 @@ const PD = 0x8000;
 const PT = 0x9000;
 const CODE = 0x40000;
 const DATA = 0x200000;
-
-function xorshift(seed: number): () => number {
-  let s = seed | 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
 
 function setup(engine: 'interpreter' | 'translator'): TestMachine {
   const m = createTestMachine({ ramSize: 0x400000, engine, translator: { threshold: 1 } });

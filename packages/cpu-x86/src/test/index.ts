@@ -127,3 +127,17 @@ export function runUntilHalt(cpu: Cpu, max = 1_000_000): number {
   }
   return n;
 }
+
+/**
+ * A small seeded pseudo-random generator (xorshift32) for reproducible
+ * random programs and fuzz inputs: each call returns the next unsigned 32-bit value.
+ */
+export function xorshift(seed: number): () => number {
+  let s = seed | 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return s >>> 0;
+  };
+}
