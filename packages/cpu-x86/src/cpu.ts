@@ -111,6 +111,8 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
   jitBi = 0;
   /** Set by a translated region when it faults: instructions it retired before the faulting block. @internal */
   jitN = 0;
+  /** Set by a translated region when it faults: EIP of the faulting instruction. @internal */
+  jitP = 0;
 
   /** EAX..EDI (ModRM order). */
   readonly reg32 = new Int32Array(8);

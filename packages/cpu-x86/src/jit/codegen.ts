@@ -10,9 +10,11 @@
  * Conventions of the generated code:
  * - it returns the number of instructions retired, leaves `c.eip` at the
  *   next instruction and `c.jitBi` at the block it left from;
- * - before any instruction that can fault it stores `c.opStart`/`c.espStart`,
- *   so the translator's fault handler restores exactly the interpreter's
- *   state and counts the retired instructions from `opStart`;
+ * - before any instruction that can fault it sets local `p` to its EIP (the
+ *   region's catch hands it over as `c.jitP`), and before an instruction run
+ *   by the interpreter's code also `c.opStart`/`c.espStart`, so the
+ *   translator's fault handler restores exactly the interpreter's state and
+ *   counts the retired instructions;
  * - after an instruction whose memory write took the slow path (or an `OPS`
  *   call) it checks `c.jitStop`, set when a write invalidated translated code,
  *   and leaves at the next instruction;
@@ -48,6 +50,8 @@ class Emitter {
   fl: FlagState | null = null;
   /** Index of the block being emitted. */
   bi = 0;
+  /** Per block, per instruction: 1 where the code stores `c.opStart`/`c.espStart` (see {@link savePoint}). */
+  saves: Uint8Array[] = [];
   constructor(
     /** Block index by start EIP. */
     readonly index: Map<number, number>,
@@ -82,6 +86,12 @@ class Emitter {
   }
 }
 
+/**
+ * Whether the region being generated may read and write aligned dwords of RAM
+ * through `m32` (RAM starts 4-byte aligned); set by {@link generateRegion}.
+ */
+let ramWords = true;
+
 function hex(v: number): string {
   return v < 0 ? `${v}` : `0x${v.toString(16)}`;
 }
@@ -113,20 +123,24 @@ function regRef(n: number, size: number): string {
 
 /** Statements reading `size` bits at `seg`:`o` into `dst` (o already set). */
 function readMem(size: number, seg: number, dst: string): string {
-  const lin = `lin=(sb[${seg}]+o)|0;`;
-  if (size === 8) return `${lin}if((o>>>0)<=rx[${seg}]&&(e=c.rdTab[lin>>>12])>=0)${dst}=m[e|(lin&4095)];else{${dst}=c.read8(${seg},o);x=1}`;
+  const lin = `lin=(S${seg}+o)|0;`;
+  if (size === 8) return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0)${dst}=m[e|(lin&4095)];else{${dst}=c.read8(${seg},o);x=1}`;
   if (size === 16)
-    return `${lin}if((o>>>0)<=rx[${seg}]&&(e=c.rdTab[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);${dst}=m[a]|(m[a+1]<<8)}else{${dst}=c.read16(${seg},o);x=1}`;
-  return `${lin}if((o>>>0)<=rx[${seg}]&&(e=c.rdTab[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);${dst}=(a&3)===0&&m32!==null?m32[a>>2]:m[a]|(m[a+1]<<8)|(m[a+2]<<16)|(m[a+3]<<24)}else{${dst}=c.read32(${seg},o);x=1}`;
+    return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);${dst}=m[a]|(m[a+1]<<8)}else{${dst}=c.read16(${seg},o);x=1}`;
+  const bytes = 'm[a]|(m[a+1]<<8)|(m[a+2]<<16)|(m[a+3]<<24)';
+  const word = ramWords ? `(a&3)===0?m32[a>>2]:${bytes}` : bytes;
+  return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);${dst}=${word}}else{${dst}=c.read32(${seg},o);x=1}`;
 }
 
 /** Statements writing variable `v` (`size` bits) at `seg`:`o`. Sets `w` = 1 on the slow path. */
 function writeMem(size: number, seg: number, v: string): string {
-  const lin = `lin=(sb[${seg}]+o)|0;`;
-  if (size === 8) return `${lin}if((o>>>0)<=wx[${seg}]&&(e=c.wrTab[lin>>>12])>=0)m[e|(lin&4095)]=${v};else{c.write8(${seg},o,${v});w=1;x=1}`;
+  const lin = `lin=(S${seg}+o)|0;`;
+  if (size === 8) return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0)m[e|(lin&4095)]=${v};else{c.write8(${seg},o,${v});w=1;x=1}`;
   if (size === 16)
-    return `${lin}if((o>>>0)<=wx[${seg}]&&(e=c.wrTab[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);m[a]=${v};m[a+1]=${v}>>8}else{c.write16(${seg},o,${v});w=1;x=1}`;
-  return `${lin}if((o>>>0)<=wx[${seg}]&&(e=c.wrTab[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);if((a&3)===0&&m32!==null)m32[a>>2]=${v};else{m[a]=${v};m[a+1]=${v}>>8;m[a+2]=${v}>>16;m[a+3]=${v}>>24}}else{c.write32(${seg},o,${v});w=1;x=1}`;
+    return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);m[a]=${v};m[a+1]=${v}>>8}else{c.write16(${seg},o,${v});w=1;x=1}`;
+  const bytes = `m[a]=${v};m[a+1]=${v}>>8;m[a+2]=${v}>>16;m[a+3]=${v}>>24`;
+  const word = ramWords ? `if((a&3)===0)m32[a>>2]=${v};else{${bytes}}` : bytes;
+  return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);${word}}else{c.write32(${seg},o,${v});w=1;x=1}`;
 }
 
 function lazy(op: number | string, size: number): string {
@@ -202,16 +216,25 @@ function size(i: Insn, byteOp: boolean): number {
   return byteOp ? 8 : i.os32 !== 0 ? 32 : 16;
 }
 
-/** `c.opStart`/`c.espStart` for an instruction that may fault. */
+/**
+ * Before an inline instruction that may fault: its EIP in local `p` (the
+ * fault handler reads it through `c.jitP`). An inline instruction changes
+ * ESP only after its last access that can fault, so ESP needs no copy.
+ */
 function faultPoint(i: Insn): string {
-  return `c.opStart=${hex(i.eip)};c.espStart=r[4];`;
+  return `p=${hex(i.eip)};`;
+}
+
+/** Before an instruction run by the interpreter's code: `p`, plus `c.opStart`/`c.espStart`, which that code reads and may change ESP before it faults. */
+function savePoint(i: Insn): string {
+  return `p=${hex(i.eip)};c.opStart=${hex(i.eip)};c.espStart=r[4];`;
 }
 
 /** Generic predecoded instruction: write the decode fields, call its semantics. */
 function generic(i: Insn): string {
   const ea = i.modrm >= 0 && i.modrm < 0xc0 ? eaExpr(i) : i.moffs !== 0 || i.opcode >= 0xa0 && i.opcode <= 0xa3 ? hex(i.moffs) : '0';
   return (
-    `${faultPoint(i)}c.eip=${hex(i.next)};c.opcode=${i.opcode};c.os32=${i.os32};c.as32=${i.as32};c.segOvr=${i.segOvr};c.rep=${i.rep};` +
+    `${savePoint(i)}c.eip=${hex(i.next)};c.opcode=${i.opcode};c.os32=${i.os32};c.as32=${i.as32};c.segOvr=${i.segOvr};c.rep=${i.rep};` +
     `c.lockPfx=${i.lockPfx};c.simdPrefix=${i.simdPrefix};c.modrm=${i.modrm};c.eaSeg=${i.eaSeg};c.eaOff=${ea};c.eaUsesEsp=${i.eaUsesEsp};` +
     `c.imm=${hex(i.imm)};c.imm2=${hex(i.imm2)};O[${i.opcode}](c);x=1;`
   );
@@ -241,7 +264,7 @@ function pop(sz: number, ssB: number, dst: string): string {
 /** Near jump to constant `target` at operand size: limit check, then go on there. */
 function jumpTo(em: Emitter, i: Insn, target: number, k: number): string {
   const t = i.os32 !== 0 ? target | 0 : target & 0xffff;
-  return `if(${hex(t >>> 0)}>(c.segLimit[1]>>>0))c.gp(0);${em.goto(k, t)}`;
+  return `if(${hex(t >>> 0)}>CL)c.gp(0);${em.goto(k, t)}`;
 }
 
 /**
@@ -255,7 +278,8 @@ function jumpTo(em: Emitter, i: Insn, target: number, k: number): string {
  * view of RAM or null), `SH`, `P` and `NB` (block lengths) are bound by the
  * caller.
  */
-export function generateRegion(blocks: RegionBlock[], ssB: number): string {
+export function generateRegion(blocks: RegionBlock[], ssB: number, words: boolean): { source: string; saves: Uint8Array[] } {
+  ramWords = words;
   const index = new Map<number, number>();
   blocks.forEach((b, j) => index.set(b.eip, j));
   const em = new Emitter(index, blocks.map((b) => b.insns.length));
@@ -265,11 +289,17 @@ export function generateRegion(blocks: RegionBlock[], ssB: number): string {
   }
   em.emit('return function region(c,bi,budget){');
   em.emit('const r=c.reg32,r16=c.reg16,r8=c.reg8,m=c.ram,sb=c.segBase,rx=c.segRdMax,wx=c.segWrMax;');
-  em.emit('let o=0,lin=0,e=0,a=0,v=0,d=0,s=0,t=0,w=0,x=0,n=0;');
+  // segment bases and limits, the CS limit and the CPL's TLB tables, read once: no instruction
+  // that runs inside a region changes them (segment loads, POPF, IRET, far transfers, mode and
+  // CPL changes are runtime instructions, which leave the region)
+  const locals = em.out.length;
+  em.emit('');
+  em.emit('let o=0,lin=0,e=0,a=0,v=0,d=0,s=0,t=0,w=0,x=0,n=0,p=0;');
   em.emit('try{for(;;){switch(bi){');
   for (let j = 0; j < blocks.length; j++) {
     const insns = blocks[j]!.insns;
     em.bi = j;
+    em.saves.push(new Uint8Array(insns.length));
     em.fl = null;
     em.emit(`case ${j}:{`);
     for (let k = 0; k < insns.length; k++) emitInsn(em, insns[k]!, k, ssB, k === insns.length - 1);
@@ -277,8 +307,19 @@ export function generateRegion(blocks: RegionBlock[], ssB: number): string {
     if (!lastEnds(lastI)) em.emit(em.goto(insns.length - 1, lastI.next));
     em.emit('}');
   }
-  em.emit('default:return n}}}catch(err){c.jitBi=bi;c.jitN=n;throw err}};');
-  return em.out.join('\n');
+  em.emit('default:return n}}}catch(err){c.jitBi=bi;c.jitN=n;c.jitP=p;throw err}};');
+  const body = em.out.join('\n');
+  const decl: string[] = [];
+  for (let g = 0; g < 6; g++) {
+    if (body.includes(`S${g}+`)) decl.push(`S${g}=sb[${g}]`);
+    if (body.includes(`RX${g}&`)) decl.push(`RX${g}=rx[${g}]`);
+    if (body.includes(`WX${g}&`)) decl.push(`WX${g}=wx[${g}]`);
+  }
+  if (body.includes('RT[')) decl.push('RT=c.rdTab');
+  if (body.includes('WT[')) decl.push('WT=c.wrTab');
+  if (body.includes('>CL)')) decl.push('CL=c.segLimit[1]>>>0');
+  em.out[locals] = decl.length > 0 ? `const ${decl.join(',')};` : '';
+  return { source: em.out.join('\n'), saves: em.saves };
 }
 
 /** Whether the emitted code of `i` always leaves the block itself. */
@@ -300,7 +341,8 @@ function stopCheck(em: Emitter, i: Insn, k: number): string {
 
 function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): void {
   if (i.runtime) {
-    em.emit(`c.eip=${hex(i.eip)};c.opStart=${hex(i.eip)};c.espStart=r[4];c.decode();O[c.opcode](c);${em.leave(k)}`);
+    em.saves[em.bi]![k] = 1;
+    em.emit(`c.eip=${hex(i.eip)};${savePoint(i)}c.decode();O[c.opcode](c);${em.leave(k)}`);
     return;
   }
   const op = i.opcode;
@@ -439,14 +481,18 @@ function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): 
     const sz = i.os32 !== 0 ? 32 : 16;
     let target = (i.next + i.imm) | 0;
     if (sz === 16) target &= 0xffff;
-    em.emit(`${faultPoint(i)}if((${hex(target)}>>>0)>(c.segLimit[1]>>>0))c.gp(0);v=${hex(i.next)};${push(sz, ssB, 'v')}${em.goto(k, target)}`);
+    em.emit(`${faultPoint(i)}if((${hex(target)}>>>0)>CL)c.gp(0);v=${hex(i.next)};${push(sz, ssB, 'v')}${em.goto(k, target)}`);
     return;
   }
   if (op === 0xc3 || op === 0xc2) {
     const sz = i.os32 !== 0 ? 32 : 16;
-    let s = `${faultPoint(i)}${pop(sz, ssB, 't')}`;
-    if (op === 0xc2) s += ssB !== 0 ? `r[4]=(r[4]+${i.imm})|0;` : `r16[8]=r16[8]+${i.imm};`;
-    s += `if((t>>>0)>(c.segLimit[1]>>>0))c.gp(0);${em.gotoDyn(k)}`;
+    // the target is checked before ESP moves: a #GP leaves ESP as it was
+    const add = (sz >> 3) + (op === 0xc2 ? i.imm : 0);
+    let s = faultPoint(i);
+    s += ssB !== 0 ? `o=r[4];${readMem(sz, 2, 't')}` : `o=r16[8];${readMem(sz, 2, 't')}`;
+    s += `if((t>>>0)>CL)c.gp(0);`;
+    s += ssB !== 0 ? `r[4]=(o+${add})|0;` : `r16[8]=(o+${add})&0xffff;`;
+    s += em.gotoDyn(k);
     em.emit(s);
     em.fl = null;
     return;
@@ -524,7 +570,7 @@ function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): 
       em.fl = null; // t was reused
       return;
     }
-    s += `if((t>>>0)>(c.segLimit[1]>>>0))c.gp(0);`;
+    s += `if((t>>>0)>CL)c.gp(0);`;
     if (reg === 2) s += `v=${hex(i.next)};${push(sz, ssB, 'v')}`;
     s += em.gotoDyn(k);
     em.emit(s);
@@ -569,6 +615,7 @@ function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): 
     return;
   }
   // ---- everything else: the interpreter's semantics on predecoded fields
+  em.saves[em.bi]![k] = 1;
   em.emit(generic(i));
   em.fl = null;
   if (last && lastEnds(i)) {

@@ -93,6 +93,8 @@ class Region {
 class Block {
   /** The compiled region this block is part of (null: interpreted). */
   region: Region | null = null;
+  /** Per instruction, once compiled: 1 where its code saves `opStart`/`espStart` (ESP is restored from them on a fault). */
+  saves: Uint8Array | null = null;
   /** Its index in {@link region}. */
   ridx = 0;
   runs = 0;
@@ -398,9 +400,11 @@ export class Translator implements WriteWatcher {
     }
     members.sort((p, q) => p.eip - q.eip);
     let fn: RegionFn;
+    let saves: Uint8Array[] = [];
     try {
-      const src = generateRegion(members.map((x) => ({ eip: x.eip, insns: x.insns! })), (b.mode >> 1) & 1);
-      const factory = new Function('O', 'm32', 'SH', 'P', 'NB', src) as Factory;
+      const { source, saves: marks } = generateRegion(members.map((x) => ({ eip: x.eip, insns: x.insns! })), (b.mode >> 1) & 1, this.m32 !== null);
+      saves = marks;
+      const factory = new Function('O', 'm32', 'SH', 'P', 'NB', source) as Factory;
       fn = factory(OPS, this.m32, shift, PARITY, Int32Array.from(members, (x) => x.n));
     } catch {
       // a generator bug must not take the guest down: this block stays interpreted
@@ -415,6 +419,7 @@ export class Translator implements WriteWatcher {
       if (x.region === null) this.compiledCount++;
       x.region = region;
       x.ridx = j;
+      x.saves = saves[j]!;
       // regions are never rebuilt: the decoded form is no longer needed
       x.insns = null;
     });
@@ -497,17 +502,21 @@ export class Translator implements WriteWatcher {
       }
     } catch (e) {
       if (e !== FAULT || cur === null) throw e;
-      // the faulting instruction is at opStart: the ones before it retired
+      // the faulting instruction is at c.jitP: the ones before it retired
       n += c.jitN;
       this.jitInsns += c.jitN;
-      const eips = cur.blocks[c.jitBi]!.eips;
+      const blk = cur.blocks[c.jitBi]!;
+      const eips = blk.eips;
       let idx = 0;
-      while (idx < eips.length && eips[idx] !== c.opStart) idx++;
+      while (idx < eips.length && eips[idx] !== c.jitP) idx++;
       if (idx === eips.length) idx = 0;
       n += idx;
       this.jitInsns += idx;
-      c.eip = c.opStart;
-      c.reg32[4] = c.espStart;
+      c.eip = c.jitP;
+      c.opStart = c.jitP;
+      // code run by the interpreter's semantics may have moved ESP before it faulted; inline code did not
+      if (blk.saves !== null && blk.saves[idx] === 1) c.reg32[4] = c.espStart;
+      else c.espStart = c.reg32[4]!;
       c.bpHit = 0;
       c.deliverEvent(c.pendingVector, c.pendingError, 0);
       return -n - 1;
