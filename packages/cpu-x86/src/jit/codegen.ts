@@ -413,6 +413,17 @@ function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): 
       if (mem) em.emit(stopCheck(em, i, k));
       return;
     }
+    case 0xa0: case 0xa1: case 0xa2: case 0xa3: {
+      // MOV AL/AX/EAX <-> moffs (e.g. the stack-protector canary at GS:0x14)
+      const sz = size(i, op === 0xa0 || op === 0xa2);
+      const off = i.as32 !== 0 ? hex(i.moffs | 0) : hex(i.moffs & 0xffff);
+      if (op <= 0xa1) em.emit(`${faultPoint(i)}o=${off};${readMem(sz, i.eaSeg, 'v')}${regRef(0, sz)}=v;`);
+      else {
+        em.emit(`${faultPoint(i)}o=${off};v=${regRef(0, sz)};${writeMem(sz, i.eaSeg, 'v')}`);
+        em.emit(stopCheck(em, i, k));
+      }
+      return;
+    }
     case 0x8d: {
       if (!mem) break;
       em.emit(`${regRef(reg, i.os32 !== 0 ? 32 : 16)}=${eaExpr(i)};`);

@@ -66,7 +66,7 @@ function program(rnd: () => number): number[] {
   };
   const n = 20 + (rnd() % 60);
   for (let k = 0; k < n; k++) {
-    const kind = rnd() % 36;
+    const kind = rnd() % 38;
     switch (kind) {
       case 0: case 1: case 2: // ALU r/m32, r32 both directions
         b((((rnd() % 8) << 3) | pick([0, 1, 2, 3])), ...rm(val()));
@@ -200,6 +200,15 @@ function program(rnd: () => number): number[] {
         else b(pick([0x40, 0x48]) + val(), 0x0f, 0x92 + (rnd() & 1), 0xc0 | val());
         break;
       }
+      case 36: // MOV AL/EAX <-> moffs: in the data page, across a page end, or in the hole (#PF)
+        {
+          const at = pick([DATA + (rnd() & 0xffc), DATA + 0xffe, 0x280000 + (rnd() & 0xffc)]);
+          b(0xa0 + (rnd() % 4), ...d32(at));
+        }
+        break;
+      case 37: // RET imm16: push eax ; call L ; jmp over ; L: ret 4 ; over:
+        b(0x50, 0xe8, 2, 0, 0, 0, 0xeb, 3, 0xc2, 4, 0);
+        break;
       default: // 16-bit push/pop and CWD/CDQ
         b(0x66, 0x50 + val(), 0x66, 0x58 + val(), pick([0x99, 0x98]));
         break;
