@@ -143,7 +143,14 @@ function writeMem(size: number, seg: number, v: string): string {
   return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);${word}}else{c.write32(${seg},o,${v});w=1;x=1}`;
 }
 
+/**
+ * Set while emitting an instruction whose flags no one can see (see
+ * {@link deadFlags}): its lazy-flags stores are left out.
+ */
+let flagsDead = false;
+
 function lazy(op: number | string, size: number): string {
+  if (flagsDead) return '';
   return `c.lzOp=${op};c.lzSize=${size};c.lzDst=d;c.lzSrc=s;c.lzRes=t;`;
 }
 
@@ -302,7 +309,8 @@ export function generateRegion(blocks: RegionBlock[], ssB: number, words: boolea
     em.saves.push(new Uint8Array(insns.length));
     em.fl = null;
     em.emit(`case ${j}:{`);
-    for (let k = 0; k < insns.length; k++) emitInsn(em, insns[k]!, k, ssB, k === insns.length - 1);
+    const dead = deadFlags(insns);
+    for (let k = 0; k < insns.length; k++) emitInsn(em, insns[k]!, k, ssB, k === insns.length - 1, dead[k]!);
     const lastI = insns[insns.length - 1]!;
     if (!lastEnds(lastI)) em.emit(em.goto(insns.length - 1, lastI.next));
     em.emit('}');
@@ -339,7 +347,74 @@ function stopCheck(em: Emitter, i: Insn, k: number): string {
   return `if(w!==0){w=0;if(c.jitStop){c.eip=${hex(i.next)};${em.leave(k)}}}`;
 }
 
-function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): void {
+/** What an instruction does to the flags' liveness, for {@link deadFlags}. */
+const enum FlagUse {
+  /** Reads the flags, may fault (exception delivery saves EFLAGS), calls out, or ends the block. */
+  Barrier,
+  /** Neither reads nor writes the flags and cannot fault. */
+  None,
+  /** Writes every arithmetic flag from its own operands, cannot fault. */
+  Kill,
+  /** INC/DEC of a register: writes all but CF, which it takes from the producer's operands when they are known. */
+  KillButCf,
+}
+
+function flagUse(i: Insn): FlagUse {
+  if (i.runtime) return FlagUse.Barrier;
+  const op = i.opcode;
+  const regOnly = i.modrm >= 0xc0;
+  const reg = (i.modrm >> 3) & 7;
+  if (op < 0x40 && (op & 7) < 6) {
+    const aop = (op >> 3) & 7;
+    if (aop === 2 || aop === 3) return FlagUse.Barrier; // ADC/SBB read CF
+    return (op & 7) >= 4 || regOnly ? FlagUse.Kill : FlagUse.Barrier;
+  }
+  if (op === 0x80 || op === 0x81 || op === 0x83) return regOnly && reg !== 2 && reg !== 3 ? FlagUse.Kill : FlagUse.Barrier;
+  if (op === 0x84 || op === 0x85) return regOnly ? FlagUse.Kill : FlagUse.Barrier;
+  if (op === 0xa8 || op === 0xa9) return FlagUse.Kill;
+  if ((op === 0xf6 || op === 0xf7) && regOnly && (reg === 0 || reg === 1 || reg === 3)) return FlagUse.Kill;
+  if ((op === 0x1af || op === 0x69 || op === 0x6b) && regOnly) return FlagUse.Kill;
+  if (op === 0xc1 && regOnly && i.os32 !== 0 && (i.imm & 31) !== 0 && reg >= 4) return FlagUse.Kill;
+  if (op === 0xd1 && regOnly && i.os32 !== 0 && reg >= 4) return FlagUse.Kill;
+  if (op >= 0x40 && op <= 0x4f) return FlagUse.KillButCf;
+  if ((op >= 0x88 && op <= 0x8b) || op === 0x86 || op === 0x87) return regOnly ? FlagUse.None : FlagUse.Barrier;
+  if (op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) return regOnly ? FlagUse.None : FlagUse.Barrier;
+  if ((op >= 0xb0 && op <= 0xbf) || (op >= 0x91 && op <= 0x99) || (op === 0x8d && !regOnly)) return FlagUse.None;
+  if (op === 0x90 && (i.rep === 0 || i.rep === 0xf3)) return FlagUse.None;
+  return FlagUse.Barrier;
+}
+
+/**
+ * Which instructions of a block produce flags no one can see: a later
+ * instruction of the block overwrites them before anything reads them,
+ * faults (exception delivery saves EFLAGS) or leaves the block. Their lazy
+ * stores are dead. INC/DEC overwrite a producer's flags only when the
+ * producer's operands are still in the locals (CF comes from them).
+ */
+function deadFlags(insns: Insn[]): boolean[] {
+  const dead = new Array<boolean>(insns.length).fill(false);
+  let ahead = FlagUse.Barrier;
+  for (let k = insns.length - 1; k >= 0; k--) {
+    const use = flagUse(insns[k]!);
+    if (use === FlagUse.Kill || use === FlagUse.KillButCf) {
+      // ADC/SBB are barriers, so every producer here keeps its operands in the locals
+      dead[k] = ahead === FlagUse.Kill || ahead === FlagUse.KillButCf;
+      ahead = use;
+    } else if (use === FlagUse.Barrier) ahead = FlagUse.Barrier;
+  }
+  return dead;
+}
+
+function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean, dead: boolean): void {
+  flagsDead = dead;
+  try {
+    emitInsnCode(em, i, k, ssB, last);
+  } finally {
+    flagsDead = false;
+  }
+}
+
+function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): void {
   if (i.runtime) {
     em.saves[em.bi]![k] = 1;
     em.emit(`c.eip=${hex(i.eip)};${savePoint(i)}c.decode();O[c.opcode](c);${em.leave(k)}`);
