@@ -17,8 +17,10 @@
  *   blocks; a write from inside a running region stops it after the writing
  *   instruction (`Cpu.jitStop`), so self-modifying code is exact.
  * - A fault inside a region leaves the state the interpreter would leave: the
- *   generated code stores `opStart`/`espStart` before each instruction that can
- *   fault, and the retired count comes from the faulting instruction's index.
+ *   generated code keeps the EIP of each instruction that can fault in a local
+ *   that its `catch` hands over (`Cpu.jitP`), ESP comes from `espStart` for
+ *   instructions run through `OPS` (inline ones have not moved it), and the
+ *   retired count comes from the faulting instruction's index.
  * - A block that cannot change mode chains to its last two successors: the
  *   next region is entered without a table lookup once the TLB still maps its page.
  * - The cache is bounded ({@link TranslatorOptions.maxBlocks}); when full it is
