@@ -610,6 +610,17 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
       em.fl = null;
       return;
     }
+    if (sz === 32 && n < 0 && (reg === 4 || reg === 5 || reg === 6 || reg === 7)) {
+      // the same by CL (masked to 5 bits); a zero count changes neither the operand nor the flags
+      let f: string;
+      if (reg === 5) f = 't=d>>>s;v=((d>>>(s-1))&1)|(s===1?((d>>>31)&1)<<11:0);';
+      else if (reg === 7) f = 't=d>>s;v=(d>>(s-1))&1;';
+      else f = 't=d<<s;v=(d>>>(32-s))&1;v|=(((t>>>31)&1)^v)<<11;';
+      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, 32, 'd')}s=r8[4]&31;if(s!==0){${f}c.lzOp=0;c.flags=(c.flags&~0x8d5)|P[t&0xff]|(t===0?0x40:0)|(t<0?0x80:0)|v;${storeE(i, 32, 't', true)}}`);
+      if (mem) em.emit(stopCheck(em, i, k));
+      em.fl = null;
+      return;
+    }
     const count = n >= 0 ? `${n}` : '(r8[4]&31)';
     em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'd')}s=${count};if(s!==0){t=SH(c,${reg},d,s,${sz});${storeE(i, sz, 't', true)}}`);
     if (mem) em.emit(stopCheck(em, i, k));

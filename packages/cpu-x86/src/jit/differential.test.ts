@@ -66,7 +66,7 @@ function program(rnd: () => number): number[] {
   };
   const n = 20 + (rnd() % 60);
   for (let k = 0; k < n; k++) {
-    const kind = rnd() % 38;
+    const kind = rnd() % 39;
     switch (kind) {
       case 0: case 1: case 2: // ALU r/m32, r32 both directions
         b((((rnd() % 8) << 3) | pick([0, 1, 2, 3])), ...rm(val()));
@@ -208,6 +208,9 @@ function program(rnd: () => number): number[] {
         break;
       case 37: // RET imm16: push eax ; call L ; jmp over ; L: ret 4 ; over:
         b(0x50, 0xe8, 2, 0, 0, 0, 0xeb, 3, 0xc2, 4, 0);
+        break;
+      case 38: // SHL/SHR/SAR by a small CL (0 keeps the flags, 1 sets OF), the flags kept by PUSHF; POP
+        b(0xb9, ...d32(rnd() % 4), 0xd3, 0xc0 | (pick([4, 5, 7]) << 3) | pick([0, 2]), 0x9c, 0x58 + pick([0, 2]));
         break;
       default: // 16-bit push/pop and CWD/CDQ
         b(0x66, 0x50 + val(), 0x66, 0x58 + val(), pick([0x99, 0x98]));
