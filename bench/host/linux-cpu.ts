@@ -16,10 +16,10 @@
  * enough, so a guest with an eighth of a CPU needs eight times as long as
  * one with all of it before its loop runs at full speed.
  *
- *   node --conditions=source --import tsx bench/host/linux-cpu.ts [--warm 60] [--measure 40] [--quantum 20]
+ *   node --conditions=source --import tsx bench/host/linux-cpu.ts [--warm 60] [--measure 40] [--quantum 50] [--scan 4096]
  */
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VmHost } from '@vm/host';
@@ -29,14 +29,15 @@ import { Consoles, linuxVmx, log, needGuests, r1, sleep, untilTrue, numberOption
 const opt = numberOption;
 const WARM_S = opt('warm', 60);
 const MEASURE_S = opt('measure', 40);
-const QUANTUM = opt('quantum', 20);
+const QUANTUM = opt('quantum', 50);
+const SCAN = opt('scan', 4096);
 
 needGuests();
 const dir = mkdtempSync(join(tmpdir(), 'vm-bench-cpu-'));
-const host = new VmHost({ poolMB: 4 * 128 + 96, pcpus: 1, quantumMs: QUANTUM, swapDir: dir, periodMs: 1000 });
+const host = new VmHost({ poolMB: 4 * 128 + 96, pcpus: 1, quantumMs: QUANTUM, swapDir: dir, periodMs: 1000, shareScanVm: SCAN });
 const cons = new Consoles(host);
 const names: string[] = [];
-const summary: Record<string, unknown> = { pcpus: 1, quantumMs: QUANTUM, loadavgStart: loadavg().map(r1) };
+const summary: Record<string, unknown> = { pcpus: 1, quantumMs: QUANTUM, shareScanVm: SCAN, loadavgStart: loadavg().map(r1) };
 const LOOP = 'i=0; while :; do i=$((i+1)); if [ $((i % 500)) -eq 0 ]; then echo P; fi; done';
 const progress = (n: string): number => (cons.textOf(n).match(/(?<=\n)P(?=\r?\n)/g) ?? []).length;
 
@@ -74,8 +75,37 @@ async function measure(label: string, vms: string[], settleS = 10): Promise<Reco
     };
   });
   void since;
+  quantumSummary(vms, w0, wall);
   log(`${label}: ${vms.map((n) => `${n} ${out[n]!.progressPct}% of progress (${out[n]!.lines} lines), ${out[n]!.instrPct}% of instructions, ${out[n]!.cpuPct}% CPU (max ${out[n]!.maxSecondPct}% in a second)`).join('; ')}`);
   return out;
+}
+
+/**
+ * With VM_HOST_QUANTUM_LOG=<dir>: per VM over the measured window, the
+ * workers' own view: wall ms of its quanta, ms its thread waited for a core
+ * inside them (not charged), ms it ran between quanta (memory work),
+ * instructions per charged ms, and instructions per ms in the first ~5 ms
+ * of a quantum against the rest (the resumption cost).
+ */
+function quantumSummary(vms: string[], w0: number, wall: number): void {
+  const qdir = process.env['VM_HOST_QUANTUM_LOG'];
+  if (!qdir) return;
+  type Q = { t: number; usedMs: number; waitMs: number; outsideMs: number; gapMs: number; retired: number; early: number; earlyMs: number; interpreted: number };
+  for (const n of vms) {
+    const f = join(qdir, `${n}.jsonl`);
+    if (!existsSync(f)) continue;
+    const from = performance.timeOrigin + w0;
+    const rows = readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Q).filter((q) => q.t >= from && q.t <= from + wall);
+    const sum = (k: (q: Q) => number): number => rows.reduce((s, q) => s + k(q), 0);
+    const W = sum((q) => q.usedMs);
+    const WT = sum((q) => q.waitMs);
+    const R = sum((q) => q.retired);
+    const E = sum((q) => q.early);
+    const EM = sum((q) => q.earlyMs);
+    const O = sum((q) => Math.max(0, q.outsideMs));
+    const G = rows.length > 0 ? sum((q) => q.gapMs) / rows.length : 0;
+    log(`  ${n}: ${rows.length} quanta (mean gap ${Math.round(G)} ms), wall ${Math.round(W)} ms of which waiting for a core ${Math.round(WT)} ms (${r1((100 * WT) / Math.max(1, W))}%), outside quanta ${Math.round(O)} ms; ${Math.round(R / Math.max(1, W - WT))} instr/charged ms (first ${r1(EM / Math.max(1, rows.length))} ms ${Math.round(E / Math.max(1, EM))}, rest ${Math.round((R - E) / Math.max(1, W - EM - WT))}), ${r1((100 * sum((q) => q.interpreted)) / Math.max(1, R))}% interpreted`);
+  }
 }
 
 try {
@@ -105,7 +135,7 @@ try {
   names.forEach((n, i) => host.setCpu(n, { shares: i === 0 ? 4000 : 1000 }));
   host.setCpu(names[0]!, { maxPct: 25 });
   const l = await measure(`${names[0]} at 4000 shares against 1000 each, limited to 25%`, names);
-  summary['limit25'] = { rows: l, pass: l[names[0]!]!.maxSecondPct <= 25.5 && l[names[0]!]!.cpuPct <= 25 };
+  summary['limit25'] = { rows: l, pass: l[names[0]!]!.maxSecondPct <= 25 && l[names[0]!]!.cpuPct <= 25 };
   host.setCpu(names[0]!, { maxPct: null });
 
   // --- A: a 30% reservation at low shares
@@ -135,7 +165,7 @@ try {
   await sleep(15_000);
   const afterTf = others.map((n, i) => progress(n) - before[i]!);
   const tfInfo = host.get(tf)!;
-  log(`D: ${tf} triple-faulting (${tfInfo.state}, ${tfInfo.resets} resets in 15 s); progress of the others meanwhile: ${afterTf.join(', ')} lines`);
+  log(`D: ${tf} triple-faulting (${tfInfo.state}, ${tfInfo.resets} resets in 15 s, last event ${tfInfo.lastEvent}, console ${JSON.stringify(host.consoleText(tf).slice(0, 40))}, CPU ${Math.round(host.cpuTimes(tf)?.usedMs ?? 0)} ms); progress of the others meanwhile: ${afterTf.join(', ')} lines`);
   const answers = [];
   for (const n of others) {
     host.consoleIn(n, Buffer.from('\x03'));

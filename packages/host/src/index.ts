@@ -39,11 +39,13 @@ export type { HostSample, VmInfo, VmPowerState, VmSample } from './vmhost/vm-typ
 export type { MemoryOrders, VmMemoryStats, VmSpec } from './vmhost/protocol.js';
 export { RelayConsole } from './vmhost/relay-console.js';
 export { HostTimers } from './vmhost/host-timers.js';
-export { CpuDispatcher, DEFAULT_QUANTUM_MS } from './sched/cpu-dispatcher.js';
+export { CpuDispatcher, DEFAULT_QUANTUM_MS, LIMIT_WINDOW_MS } from './sched/cpu-dispatcher.js';
 export type { CpuDispatcherOptions, VcpuState, VcpuStats } from './sched/cpu-dispatcher.js';
 export { admitCpu, cpuClaimFromConfig, cpuEntitlements } from './sched/cpu-policy.js';
 export type { Admission, CpuClaim } from './sched/cpu-policy.js';
-export { admitMem, DEFAULT_IDLE_TAX, idleCost, memClaimFromConfig, memTargets, sharesPerPage } from './sched/mem-policy.js';
+export { admitMem, DEFAULT_IDLE_TAX, idleCost, memClaimFromConfig, memTargets, sharesPerPage, swapShares } from './sched/mem-policy.js';
+export { BALLOON_HEADROOM_FRACTION, BALLOON_HOLD_MS, BALLOON_STEP_FRACTION, BalloonMemo, balloonTarget, safeBalloonMax, touchedPages } from './sched/balloon-policy.js';
+export type { BalloonInput } from './sched/balloon-policy.js';
 export type { MemClaim } from './sched/mem-policy.js';
 export { waterfill } from './sched/waterfill.js';
 export { API_SCHEMA } from './api/api-schema.js';

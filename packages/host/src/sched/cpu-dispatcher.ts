@@ -3,8 +3,9 @@
  * that at most `pcpus` run at once, in proportion to their entitlements
  * (stride scheduling: the ready VM with the smallest pass runs next, and
  * running `t` ms advances its pass by `t / entitlement`), never above a
- * limit (a token bucket filled at the limit's rate), and accounts CPU
- * used and ready time (wanting to run but waiting for a CPU).
+ * limit in any window of one second (see {@link CpuDispatcher.dispatch}),
+ * and accounts CPU used and ready time (wanting to run but waiting for a
+ * CPU).
  *
  * It decides and counts; the host carries grants out (a message to the
  * VM's worker) and reports back what each VM used. Time comes from an
@@ -58,15 +59,33 @@ export interface CpuDispatcherOptions {
   readonly wakeAfter?: (ms: number) => void;
 }
 
+/** The window a limit holds in, ms: no second of real time sees a VM use more than its limit. */
+export const LIMIT_WINDOW_MS = 1000;
+/**
+ * The overrun a grant is assumed to have until a longer one is seen, ms: a
+ * worker ends its quantum at the end of a slice of about a millisecond.
+ */
+const MIN_OVERRUN_MS = 1;
+/** How long run records are kept, ms (the limit's window, and the statistics' last second). */
+const HISTORY_MS = 2 * LIMIT_WINDOW_MS;
+
 class Vcpu {
   state: VcpuState = 'stopped';
   pass = 0;
   usedMs = 0;
   readyMs = 0;
   readySince = 0;
-  tokens: number;
-  tokensAt: number;
   entitlement = 0;
+  /**
+   * Where the VM's CPU time lies in real time over the last {@link HISTORY_MS}:
+   * run k covered [runFrom[k], runTo[k]], plus `runLate[k]` ms charged
+   * when it ended (an overrun of the grant, counted at `runTo[k]`).
+   */
+  runFrom: number[] = [];
+  runTo: number[] = [];
+  runLate: number[] = [];
+  /** The longest recent overrun of a grant, ms, at least {@link MIN_OVERRUN_MS} (limited VMs are granted that much less). */
+  overrun = MIN_OVERRUN_MS;
   /** When the running quantum was granted, and its length. */
   grantedAt = 0;
   grantedMs = 0;
@@ -75,13 +94,63 @@ class Vcpu {
   /** CPU used within the reservation window, and the window's start (see {@link CpuDispatcher.dispatch}). */
   floorUsed = 0;
   floorSince = 0;
-  constructor(
-    public claim: CpuClaim,
-    now: number,
-    burst: number,
-  ) {
-    this.tokens = burst;
-    this.tokensAt = now;
+  constructor(public claim: CpuClaim) {}
+
+  /** Drop run records that no window can see any more. */
+  trim(now: number): void {
+    let k = 0;
+    while (k < this.runTo.length && this.runTo[k]! < now - HISTORY_MS) k++;
+    if (k > 0) {
+      this.runFrom.splice(0, k);
+      this.runTo.splice(0, k);
+      this.runLate.splice(0, k);
+    }
+  }
+
+  /** CPU time in the window (from, to] by the run records (and the quantum under way as granted, up to `to`). */
+  usedWithin(from: number, to: number): number {
+    let sum = 0;
+    for (let k = 0; k < this.runTo.length; k++) {
+      const a = Math.max(from, this.runFrom[k]!);
+      const b = Math.min(to, this.runTo[k]!);
+      if (b > a) sum += b - a;
+      if (this.runTo[k]! > from && this.runTo[k]! <= to) sum += this.runLate[k]!;
+    }
+    if (this.state === 'running') {
+      const a = Math.max(from, this.grantedAt);
+      const b = Math.min(to, this.grantedAt + this.grantedMs);
+      if (b > a) sum += b - a;
+    }
+    return sum;
+  }
+
+  /**
+   * The longest run starting at `start` (no use between the last record and
+   * then) that keeps the VM's use within `allowed` ms in every window of
+   * {@link LIMIT_WINDOW_MS}. A window (e - W, e] ending in the run holds
+   * what the records have after e - W plus e - start; walking its left edge
+   * y = e - W forward from start - W, that sum stays level across a recorded
+   * run, climbs 1:1 across a gap, and drops by a run's overrun as y passes
+   * it; the run may last until the sum first reaches `allowed`.
+   */
+  room(start: number, allowed: number): number {
+    const W = LIMIT_WINDOW_MS;
+    let y = start - W;
+    let f = this.usedWithin(y, start);
+    if (f >= allowed) return 0;
+    for (let k = 0; k < this.runTo.length; k++) {
+      const a = this.runFrom[k]!;
+      const b = this.runTo[k]!;
+      if (b <= y) continue;
+      if (a > y) {
+        if (f + (a - y) >= allowed) return y + (allowed - f) - (start - W);
+        f += a - y;
+        y = a;
+      }
+      y = b;
+      f -= this.runLate[k]!;
+    }
+    return y + (allowed - f) - (start - W);
   }
 }
 
@@ -111,7 +180,7 @@ export class CpuDispatcher {
   /** Add a powered-on VM (stopped until {@link setReady}). */
   add(claim: CpuClaim): void {
     if (this.vcpus.has(claim.id)) throw new Error(`VM ${claim.id} is already scheduled`);
-    this.vcpus.set(claim.id, new Vcpu(claim, this.nowMs(), this.burstOf(claim)));
+    this.vcpus.set(claim.id, new Vcpu(claim));
     this.reentitle();
   }
 
@@ -150,8 +219,12 @@ export class CpuDispatcher {
   setReady(id: string): void {
     const v = this.vcpus.get(id);
     if (!v || v.state === 'ready' || v.state === 'running') return;
-    // A VM that slept does not bank CPU: it rejoins at the current pass.
-    if (v.pass < this.globalPass) v.pass = this.globalPass;
+    // A VM that slept does not bank CPU: it rejoins at the pass of the least advanced VM that wants the CPU
+    // (not at the highest pass granted, which a VM run ahead of its turn for its reservation may have pushed far on).
+    let floor = Infinity;
+    for (const o of this.vcpus.values()) if (o !== v && (o.state === 'ready' || o.state === 'running') && o.pass < floor) floor = o.pass;
+    if (floor === Infinity) floor = this.globalPass;
+    if (v.pass < floor) v.pass = floor;
     v.state = 'ready';
     v.readySince = this.nowMs();
     // A reservation is owed from when the VM wants the CPU, not for the time it slept.
@@ -178,11 +251,20 @@ export class CpuDispatcher {
     const v = this.vcpus.get(id);
     if (!v || v.state !== 'running') return;
     this.running--;
+    const now = this.nowMs();
     const used = Math.max(0, usedMs);
     v.usedMs += used;
     v.floorUsed += used;
     v.pass += used / Math.max(v.entitlement, 1e-3);
-    if (v.claim.maxPct !== null) v.tokens -= used;
+    // Record where the time lay: from the grant on, as the limit planned it; beyond the time since the
+    // grant (or the grant itself), the excess counts now, and the next grants make room for it.
+    const shown = Math.max(0, Math.min(v.grantedMs, now - v.grantedAt));
+    v.trim(now);
+    v.runFrom.push(v.grantedAt);
+    v.runTo.push(v.grantedAt + Math.min(used, shown));
+    v.runLate.push(Math.max(0, used - shown));
+    const over = used - v.grantedMs;
+    v.overrun = Math.max(MIN_OVERRUN_MS, over, v.overrun * 0.98);
     v.state = next;
     if (next === 'ready') v.readySince = this.nowMs();
     this.dispatch();
@@ -197,6 +279,13 @@ export class CpuDispatcher {
    * get 30% of about 97%; the reservation is a floor of real time, so a VM
    * whose CPU over its recent window (1 to 2 s while it wants the CPU) is
    * below its reservation goes first.
+   *
+   * A limited VM is granted at most what keeps its use within the limit in
+   * every window of {@link LIMIT_WINDOW_MS} (by the run records: where its
+   * past quanta lay, the one it is given counted as running from now), less
+   * the overrun its recent grants had; when that is less than half a
+   * quantum (or half what a window allows) it waits, and the host is asked
+   * to dispatch again when it has that much room.
    */
   dispatch(): void {
     const now = this.nowMs();
@@ -204,15 +293,21 @@ export class CpuDispatcher {
     while (this.running < this.pcpus) {
       let best: Vcpu | null = null;
       let bestId = '';
+      let bestRoom = 0;
       let owed: Vcpu | null = null;
       let owedId = '';
       let owedMost = 0;
+      let owedRoom = 0;
       for (const [id, v] of this.vcpus) {
         if (v.state !== 'ready') continue;
+        let room = this.quantumMs;
         if (v.claim.maxPct !== null) {
-          this.refill(v, now);
-          if (v.tokens <= 0) {
-            soonest = Math.min(soonest, (-v.tokens + 0.5) / (v.claim.maxPct / 100));
+          v.trim(now);
+          const allowed = this.allowedOf(v.claim);
+          // Leave room for the overrun the VM's recent grants had, so it is not the one that tips a window over.
+          room = Math.min(room, v.room(now, allowed) - this.marginOf(v));
+          if (room < this.minGrantOf(v.claim)) {
+            soonest = Math.min(soonest, this.nextRoom(v, now, allowed) - now);
             continue;
           }
         }
@@ -222,34 +317,50 @@ export class CpuDispatcher {
             v.floorUsed *= 0.5;
             v.floorSince = now - (now - v.floorSince) * 0.5;
           }
-          const debt = (v.claim.minPct / 100) * (now - v.floorSince) - v.floorUsed;
+          // Behind, or would be by the time another VM's quantum ends: a VM that waits for that is owed it already.
+          const debt = (v.claim.minPct / 100) * (now - v.floorSince + this.quantumMs) - v.floorUsed;
           if (debt > owedMost) {
             owed = v;
             owedId = id;
             owedMost = debt;
+            owedRoom = room;
           }
         }
         if (best === null || v.pass < best.pass) {
           best = v;
           bestId = id;
+          bestRoom = room;
         }
       }
+      const byStride = owed === null;
       if (owed !== null) {
         best = owed;
         bestId = owedId;
+        bestRoom = owedRoom;
       }
       if (best === null) break;
       best.readyMs += now - best.readySince;
       best.grantedAt = now;
       best.state = 'running';
       this.running++;
-      if (best.pass > this.globalPass) this.globalPass = best.pass;
-      let ms = this.quantumMs;
-      if (best.claim.maxPct !== null) ms = Math.max(1, Math.min(ms, best.tokens));
+      if (byStride && best.pass > this.globalPass) this.globalPass = best.pass;
+      const ms = Math.min(this.quantumMs, bestRoom);
       best.grantedMs = ms;
       this.grantFn(bestId, ms);
     }
     if (soonest !== Infinity && this.wakeAfter !== null) this.wakeAfter(Math.max(1, Math.ceil(soonest)));
+  }
+
+  /**
+   * CPU time of VM `id` in the last `ms` of real time (by where its runs
+   * lay; the quantum under way counts as granted, up to now), or undefined.
+   * With `ms` = {@link LIMIT_WINDOW_MS} this never exceeds a limit.
+   */
+  usedInLast(id: string, ms: number): number | undefined {
+    const v = this.vcpus.get(id);
+    if (!v) return undefined;
+    const now = this.nowMs();
+    return v.usedWithin(now - Math.min(ms, HISTORY_MS), now);
   }
 
   /** Statistics of VM `id`, or undefined. */
@@ -264,15 +375,37 @@ export class CpuDispatcher {
     return { usedMs: v.shownUsed, readyMs: v.readyMs + readyNow, entitlementPct: v.entitlement, state: v.state };
   }
 
-  /** A limited VM may bank at most one quantum's worth at its limit's rate, so no window sees much more than the limit. */
-  private burstOf(claim: CpuClaim): number {
-    return claim.maxPct === null ? this.quantumMs : Math.max(1, (this.quantumMs * claim.maxPct) / 100);
+  /** The most a limited VM may use in any window of {@link LIMIT_WINDOW_MS}, ms. */
+  private allowedOf(claim: CpuClaim): number {
+    return (LIMIT_WINDOW_MS * claim.maxPct!) / 100;
   }
 
-  private refill(v: Vcpu, now: number): void {
-    const rate = v.claim.maxPct! / 100;
-    v.tokens = Math.min(this.burstOf(v.claim), v.tokens + (now - v.tokensAt) * rate);
-    v.tokensAt = now;
+  /**
+   * The shortest grant worth giving a limited VM: every resumption costs
+   * its worker time to get going again, so rather than slivers it waits
+   * until it may run a good part of a quantum (half a quantum, or half
+   * what a window allows).
+   */
+  private minGrantOf(claim: CpuClaim): number {
+    return Math.max(1, Math.min(this.quantumMs, this.allowedOf(claim)) / 2);
+  }
+
+  /** What a limited VM's grants leave for an overrun: its recent overruns, at most its shortest grant. */
+  private marginOf(v: Vcpu): number {
+    return Math.min(v.overrun, this.minGrantOf(v.claim));
+  }
+
+  /** When a limited VM that may not run now will have room for its shortest grant (room only grows as time passes). */
+  private nextRoom(v: Vcpu, now: number, allowed: number): number {
+    const need = this.minGrantOf(v.claim) + this.marginOf(v);
+    let lo = now;
+    let hi = now + LIMIT_WINDOW_MS + need;
+    for (let k = 0; k < 30 && hi - lo > 0.25; k++) {
+      const mid = (lo + hi) / 2;
+      if (v.room(mid, allowed) >= need) hi = mid;
+      else lo = mid;
+    }
+    return hi;
   }
 
   private reentitle(): void {

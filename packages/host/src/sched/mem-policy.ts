@@ -93,3 +93,15 @@ export function admitMem(running: readonly MemClaim[], candidate: MemClaim, pool
   }
   return { ok: true };
 }
+
+/**
+ * Split `needPages` of swapping among VMs above their targets in proportion
+ * to how far above they are (`excess[i]`, pages), never more than a VM's
+ * excess: the pool gets what it needs, not every VM's whole excess at once.
+ */
+export function swapShares(needPages: number, excess: readonly number[]): number[] {
+  const over = excess.map((e) => Math.max(0, e));
+  const total = over.reduce((s, e) => s + e, 0);
+  if (needPages <= 0 || total <= 0) return over.map(() => 0);
+  return over.map((e) => Math.min(e, Math.ceil((needPages * e) / total)));
+}

@@ -27,10 +27,11 @@ import { parseRunArgs, UsageError } from '../cli/run-args.js';
 import { FileConsole } from '../console/file-console.js';
 import type { SerialConsole } from '../console/serial-console.js';
 import { SocketConsole } from '../console/socket-console.js';
-import { CpuDispatcher, DEFAULT_QUANTUM_MS } from '../sched/cpu-dispatcher.js';
+import { CpuDispatcher, DEFAULT_QUANTUM_MS, LIMIT_WINDOW_MS } from '../sched/cpu-dispatcher.js';
 import { admitCpu, cpuClaimFromConfig } from '../sched/cpu-policy.js';
 import type { CpuClaim } from '../sched/cpu-policy.js';
-import { admitMem, DEFAULT_IDLE_TAX, memClaimFromConfig, memTargets } from '../sched/mem-policy.js';
+import { BalloonMemo, balloonTarget } from '../sched/balloon-policy.js';
+import { admitMem, DEFAULT_IDLE_TAX, memClaimFromConfig, memTargets, swapShares } from '../sched/mem-policy.js';
 import type { MemClaim } from '../sched/mem-policy.js';
 import { HostTimers } from './host-timers.js';
 import type { FromWorker, ToWorker, VmMemoryStats, VmSpec } from './protocol.js';
@@ -120,6 +121,8 @@ class VmEntry {
   lastUsed = 0;
   lastReady = 0;
   targetPages = 0;
+  /** The balloon policy's memory of this VM (reset at power-on). */
+  balloon = new BalloonMemo();
   startWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   stopWaiters: (() => void)[] = [];
   constructor(
@@ -166,7 +169,6 @@ export class VmHost {
   private readonly opts: Required<Omit<VmHostOptions, 'consoleSink' | 'onEvent'>> & Pick<VmHostOptions, 'consoleSink' | 'onEvent'>;
   private readonly started = performance.now();
   private nextOwner = 1;
-  private lastHostUsed = 0;
   private closed = false;
 
   /** @param options pool size, CPUs, scheduler settings */
@@ -299,6 +301,7 @@ export class VmHost {
     v.lastEvent = null;
     if (resumeFrom === null) v.resets = 0;
     v.mem = null;
+    v.balloon = new BalloonMemo();
     v.retired = 0;
     v.lastUsed = 0;
     v.lastReady = 0;
@@ -686,19 +689,39 @@ export class VmHost {
     const low = free < Math.max(this.pool.pageCount * LOW_WATER_FRACTION, START_RESERVE_PAGES);
     const soft = free < this.pool.pageCount * SOFT_WATER_FRACTION;
     const scanEach = on.length > 0 ? Math.min(this.opts.shareScanVm, this.opts.shareScanHost / on.length) : 0;
-    for (const v of on) {
+    const now = performance.now();
+    // Swapping, when the pool is scarce, takes what brings it back to the soft line (where ballooning goes on),
+    // from the VMs above their targets in proportion to how far above they are.
+    const softPages = Math.ceil(this.pool.pageCount * SOFT_WATER_FRACTION);
+    const swapNeed = low ? Math.max(0, softPages - free) : 0;
+    const swapParts = swapShares(
+      swapNeed,
+      on.map((v) => (v.mem?.residentPages ?? 0) - (targets.get(v.name) ?? 0)),
+    );
+    for (const [i, v] of on.entries()) {
       const c = claims.find((x) => x.id === v.name)!;
       const target = targets.get(v.name) ?? c.sizePages;
       v.targetPages = target;
-      // The balloon makes the guest live within its target, once memory is short (and always within its limit);
-      // while it is not, a balloon only ever shrinks. What the balloon cannot get back quickly is swapped when memory is scarce.
+      // The balloon makes the guest live within its target once memory is short (and always within its limit);
+      // while it is not, a balloon only ever shrinks. It never takes more than the guest can spare (balloon-policy.ts).
       const wanted = Math.max(0, Math.min(c.sizePages - target, c.sizePages - c.minPages));
       const limit = c.sizePages - c.maxPages;
-      const current = v.mem?.balloonTarget ?? 0;
-      const balloonPages = soft ? wanted : Math.max(limit, Math.min(current, wanted));
-      const resident = v.mem?.residentPages ?? 0;
-      const excess = resident - target;
-      const swapOutPages = low && excess > 0 ? Math.ceil(excess / 4) : 0;
+      const m = v.mem;
+      const current = m?.balloonTarget ?? 0;
+      const asked = soft ? wanted : Math.min(current, wanted);
+      const balloonPages =
+        m === null
+          ? 0
+          : balloonTarget(
+              { sizePages: m.sizePages, residentPages: m.residentPages, swappedPages: m.swappedPages, zeroPages: m.zeroPages, balloonPages: m.balloonPages, driver: m.balloonDriver },
+              asked,
+              v.balloon,
+              now,
+              limit,
+            );
+      // Swapping takes what the balloon cannot: its part of what the pool needs, and what is above the limit always.
+      const overLimit = (m?.residentPages ?? 0) - c.maxPages;
+      const swapOutPages = Math.max(swapParts[i]!, overLimit > 0 ? Math.ceil(overLimit / 4) : 0);
       this.send(v.name, { type: 'memory', orders: { balloonPages, swapOutPages, scanPagesPerSec: Math.floor(scanEach) } });
     }
     this.sample(on);
@@ -707,16 +730,17 @@ export class VmHost {
   private sample(on: VmEntry[]): void {
     const t = performance.now() - this.started;
     const period = this.opts.periodMs;
-    let hostUsed = 0;
+    let hostLastSecond = 0;
     for (const v of on) {
       const s = this.dispatcher.stats(v.name);
       if (!s) continue;
-      hostUsed += s.usedMs;
+      const lastSecond = this.dispatcher.usedInLast(v.name, LIMIT_WINDOW_MS) ?? 0;
+      hostLastSecond += lastSecond;
       const m = v.mem;
       const mb = (pages: number): number => Math.round((pages / PAGES_PER_MB) * 100) / 100;
       v.history.push({
         t,
-        cpuUsedPct: ((s.usedMs - v.lastUsed) / period) * 100,
+        cpuUsedPct: (lastSecond / LIMIT_WINDOW_MS) * 100,
         cpuReadyPct: ((s.readyMs - v.lastReady) / period) * 100,
         cpuUsedMs: s.usedMs,
         cpuReadyMs: s.readyMs,
@@ -747,10 +771,9 @@ export class VmHost {
       sharedGuestMB: Math.round((sharedGuest / PAGES_PER_MB) * 100) / 100,
       sharedMachineMB: Math.round((this.pool.registeredPages / PAGES_PER_MB) * 100) / 100,
       guestMB: on.reduce((s, v) => s + v.memsizeMB, 0),
-      cpuUsedPct: ((hostUsed - this.lastHostUsed) / period) * 100,
+      cpuUsedPct: (hostLastSecond / LIMIT_WINDOW_MS) * 100,
       vmsOn: on.length,
     });
-    this.lastHostUsed = hostUsed;
   }
 
   /** Statistics samples of a VM since `sinceMs` (host time). */

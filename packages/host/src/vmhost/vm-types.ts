@@ -31,7 +31,7 @@ export interface VmInfo {
 export interface VmSample {
   /** Host time of the sample, ms since the host started. */
   readonly t: number;
-  /** CPU used since the previous sample, percent of one physical CPU. */
+  /** CPU used in the last second of real time before the sample, percent of one physical CPU (a limit holds in every such second). */
   readonly cpuUsedPct: number;
   /** Ready time since the previous sample, percent of the interval. */
   readonly cpuReadyPct: number;
@@ -70,7 +70,7 @@ export interface HostSample {
   readonly sharedMachineMB: number;
   /** Guest memory of powered-on VMs, MB, and the ratio of machine memory used to it. */
   readonly guestMB: number;
-  /** CPU used by all VMs since the previous sample, percent of one physical CPU. */
+  /** CPU used by all VMs in the last second before the sample, percent of one physical CPU. */
   readonly cpuUsedPct: number;
   /** VMs powered on. */
   readonly vmsOn: number;

@@ -21,13 +21,22 @@ import type { Prepared } from '../run/run-vm.js';
 import type { FromWorker, MemoryOrders, ToWorker, VmSpec } from './protocol.js';
 import { QuantumLog } from './quantum-log.js';
 import { RelayConsole } from './relay-console.js';
+import { ThreadSchedClock } from './thread-cpu.js';
 
 const port = parentPort!;
 const spec = workerData as VmSpec;
 const post = (m: FromWorker): void => port.postMessage(m);
 
-/** How often memory work (scanning, sampling, swapping) runs, ms. */
+/**
+ * How often memory work (page-sharing scan, active-memory sampling,
+ * swapping) runs, ms. It runs at the start of the VM's quanta, so its CPU
+ * is the VM's own and counted as such, and it never runs beside another
+ * VM's quantum on the host's cores; a VM that gets no quantum for
+ * {@link IDLE_MEMORY_MS} (halted, paused, starved) does it from a timer.
+ */
 const MEMORY_PERIOD_MS = 250;
+/** A VM without a quantum for this long does its memory work outside quanta, ms. */
+const IDLE_MEMORY_MS = 1000;
 /** Active memory is sampled over this period, ms. */
 const SAMPLE_PERIOD_MS = 2000;
 /** Most pages swapped out per memory period. */
@@ -53,11 +62,15 @@ class VmRunner {
   private lastSampleAt = performance.now();
   private active = 1;
   private swapHand = 0;
+  /** Pages the host's last order still wants swapped out. */
+  private swapDue = 0;
   private lastResets = 0;
   /** When the VM started waiting for a CPU (host ms), or -1. */
   private readySince = -1;
   private recentlyDirty: Uint8Array;
   private readonly qlog = QuantumLog.fromEnv(spec.id);
+  /** This thread's run-queue wait (null where the OS does not report it: then the wall clock is charged). */
+  private readonly sched = ThreadSchedClock.open();
 
   constructor(
     private readonly prepared: Prepared,
@@ -76,7 +89,9 @@ class VmRunner {
     relay.onInput = () => this.machine.kick();
     this.machine.onKick = () => this.wake();
     if (spec.sampleActive) this.machine.memory.setDirtyLogging(true);
-    this.memTimer = setInterval(() => this.memoryWork(), MEMORY_PERIOD_MS);
+    this.memTimer = setInterval(() => {
+      if (!this.running && performance.now() - this.lastMemAt >= IDLE_MEMORY_MS) this.memoryWork();
+    }, MEMORY_PERIOD_MS);
   }
 
   onMessage(m: ToWorker): void {
@@ -114,6 +129,8 @@ class VmRunner {
         break;
       case 'memory':
         this.orders = m.orders;
+        // An order to swap is for this period: done once, not at every memory period until the next order.
+        this.swapDue = m.orders.swapOutPages;
         this.pc.balloon?.setTarget(m.orders.balloonPages);
         break;
       case 'stop':
@@ -153,6 +170,19 @@ class VmRunner {
     const machine = this.machine;
     this.halted = false;
     this.clearWait();
+    this.running = true;
+    const sched = this.sched;
+    const wait0 = sched !== null && sched.read() ? sched.waitMs : -1;
+    if (this.qlog !== null && sched !== null) this.qlog.start(sched.runMs);
+    const start = performance.now();
+    // Memory work first, inside the quantum (its CPU is the VM's) and before the guest's clock runs again.
+    if (start - this.lastMemAt >= MEMORY_PERIOD_MS) {
+      this.memoryWork();
+      if (this.off) {
+        this.running = false;
+        return;
+      }
+    }
     machine.clock.resume();
     if (this.readySince >= 0) {
       const waited = performance.now() - this.readySince;
@@ -161,8 +191,6 @@ class VmRunner {
       if (waited > 0) machine.clock.advance(Math.floor(Math.min(waited, ms) * 1e6));
       this.readySince = -1;
     }
-    this.running = true;
-    const start = performance.now();
     let retired = 0;
     let next: 'ready' | 'halted' | 'off' = 'ready';
     let waitNs = 0;
@@ -197,8 +225,11 @@ class VmRunner {
     }
     this.running = false;
     this.relay.flush();
-    const usedMs = performance.now() - start;
-    if (this.qlog !== null) this.qlog.record(ms, usedMs, retired, machine.clock.now(), this.pc.cpu.jitStats);
+    const wallMs = performance.now() - start;
+    // Charge the time the thread could run: not the time the OS kept it waiting for a core.
+    const waitedMs = wait0 >= 0 && sched!.read() ? Math.max(0, sched!.waitMs - wait0) : 0;
+    const usedMs = Math.max(0, wallMs - waitedMs);
+    if (this.qlog !== null) this.qlog.record(ms, wallMs, waitedMs, sched !== null ? sched.runMs : -1, retired, machine.clock.now(), this.pc.cpu.jitStats);
     post({ type: 'ran', usedMs, next, retired, guestNs: machine.clock.now() });
     if (next === 'off') {
       const info = machine.powerOffInfo;
@@ -278,22 +309,31 @@ class VmRunner {
         // ESX keeps a fast and a slow average and uses the larger, so a burst is believed at once and idleness slowly.
         this.active = Math.max(f, this.active * 0.7 + f * 0.3);
       }
-      if (this.orders.swapOutPages > 0 && this.swap !== null) this.swapOut(Math.min(this.orders.swapOutPages, SWAP_BATCH));
+      if (this.swapDue > 0 && this.swap !== null) {
+        const asked = Math.min(this.swapDue, SWAP_BATCH);
+        const done = this.swapOut(asked, false);
+        this.swapDue = done < asked ? 0 : this.swapDue - done;
+      }
       this.postMemory();
     } catch (e) {
       this.fail(e);
     }
   }
 
-  /** Swap out up to `n` pages, skipping pages written recently (a clock hand over the pmap). */
-  swapOut(n: number): number {
+  /**
+   * Swap out up to `n` pages, skipping pages written recently (a clock hand
+   * over the pmap), and shared pages unless `shared`: swapping one VM's
+   * reference to a shared page frees no machine memory while others hold it,
+   * and the sharing is lost.
+   */
+  swapOut(n: number, shared = true): number {
     const pmap = this.machine.pmap;
     let done = 0;
     for (let tries = 0; tries < pmap.pages && done < n; tries++) {
       const gp = this.swapHand;
       this.swapHand = gp + 1 === pmap.pages ? 0 : gp + 1;
       const s = pmap.state[gp];
-      if ((s === PmapState.Private || s === PmapState.Shared) && this.recentlyDirty[gp] === 0) {
+      if ((s === PmapState.Private || (shared && s === PmapState.Shared)) && this.recentlyDirty[gp] === 0) {
         if (!pmap.swapOut(gp)) break;
         done++;
       }
@@ -348,7 +388,7 @@ let runner: VmRunner | null = null;
 
 async function main(): Promise<void> {
   // The lock tag names this thread, so the host can break the pool lock if it is killed holding it.
-  const pool = MachinePagePool.attach(spec.pool, () => (runner !== null ? runner.swapOut(64) > 0 : false), threadId + 1);
+  const pool = MachinePagePool.attach(spec.pool, () => (runner !== null ? runner.swapOut(64, false) > 0 || runner.swapOut(64) > 0 : false), threadId + 1);
   const swap = spec.swapPath !== null && spec.swapPages > 0 ? new FileSwapStore(spec.swapPath, spec.swapPages) : null;
   const relay = new RelayConsole((bytes) => post({ type: 'console-out', bytes }));
   const nics = spec.nics.map((n) => (n.channel ? new RemotePortClient(n.channel) : null));
