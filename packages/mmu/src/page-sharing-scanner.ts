@@ -81,7 +81,7 @@ export class PageSharingScanner {
       const h = pool.hasher.hash32(off) | 0;
       this.scanned++;
       if (h === this.zeroHash && isZeroPage(pool.ram, off)) {
-        pmap.releasePage(gp);
+        pmap.releasePage(gp, true);
         this.zeroReleased++;
         continue;
       }

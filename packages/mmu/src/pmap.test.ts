@@ -15,6 +15,20 @@ function setup(pages = 8, poolPages = 16, slots = 8) {
 }
 
 describe('Pmap', () => {
+  it('tells listeners whether a page kept its bytes (translated code stays valid) or not', () => {
+    const { pool, pmap } = setup();
+    const seen: string[] = [];
+    pmap.addListener({ pmapPageChanged: (p, same) => seen.push(`${p}:${same === true ? 'same' : 'new'}`) });
+    const off = pmap.writableOffset(2); // untouched -> a zeroed page
+    pool.ram[off] = 7;
+    pmap.swapOut(2);
+    pmap.readOffset(2); // swapped back in
+    pmap.adoptShared(2, pmap.machinePage(2)); // shared (its own bytes)
+    pmap.writableOffset(2); // copy-on-write break: a copy of the same bytes
+    pmap.releasePage(2); // the balloon took it: reads as zero now
+    expect(seen).toEqual(['2:same', '2:same', '2:same', '2:same', '2:same', '2:new']);
+  });
+
   it('reads untouched pages from the zero page without allocating', () => {
     const { pool, pmap } = setup();
     const used = pool.usedPages;

@@ -29,8 +29,13 @@ export type PmapState = (typeof PmapState)[keyof typeof PmapState];
 
 /** Told when a pmap entry changes backing (the address space forwards it to TLBs). */
 export interface PmapListener {
-  /** Pmap page `page` now has a different machine page or protection. */
-  pmapPageChanged(page: number): void;
+  /**
+   * Pmap page `page` now has a different machine page or protection;
+   * `sameContent`: its bytes are what they were (a copy-on-write break, a
+   * merge with an identical page, swap out or in, a zero page released), so
+   * anything derived from them, such as translated code, is still right.
+   */
+  pmapPageChanged(page: number, sameContent?: boolean): void;
 }
 
 /** Thrown when a page read back from swap does not match what was written. */
@@ -198,7 +203,8 @@ export class Pmap {
     }
     this.frame[gp] = m;
     this.state[gp] = PmapState.Private;
-    this.notify(gp);
+    // a zero page for an untouched one, a copy of a shared one, the swapped-in bytes
+    this.notify(gp, true);
     return m;
   }
 
@@ -217,7 +223,7 @@ export class Pmap {
     this.state[gp] = PmapState.Private;
     this.swapped--;
     this.resident++;
-    this.notify(gp);
+    this.notify(gp, true);
     return m;
   }
 
@@ -242,7 +248,7 @@ export class Pmap {
     this.state[gp] = PmapState.Swapped;
     this.resident--;
     this.swapped++;
-    this.notify(gp);
+    this.notify(gp, true);
     return true;
   }
 
@@ -255,8 +261,9 @@ export class Pmap {
   /**
    * The balloon hook: the guest gave page `gp` back. Its machine page or swap
    * slot is freed and it reads as zero afterwards. Returns true if backing was freed.
+   * `wasZero`: the page held only zeros (the sharing scanner's release), so its content stays.
    */
-  releasePage(gp: number): boolean {
+  releasePage(gp: number, wasZero = false): boolean {
     this.check(gp);
     const s = this.state[gp];
     if (s === PmapState.Untouched) return false;
@@ -270,7 +277,7 @@ export class Pmap {
     }
     this.frame[gp] = 0;
     this.state[gp] = PmapState.Untouched;
-    this.notify(gp);
+    this.notify(gp, wasZero);
     return true;
   }
 
@@ -289,7 +296,8 @@ export class Pmap {
     if (s !== PmapState.Shared) this.sharedCount++;
     this.frame[gp] = m;
     this.state[gp] = PmapState.Shared;
-    this.notify(gp);
+    // callers share only pages whose bytes they compared
+    this.notify(gp, true);
   }
 
   /** Release every page (the VM is gone). */
@@ -297,9 +305,9 @@ export class Pmap {
     for (let gp = 0; gp < this.pages; gp++) if (this.state[gp] !== PmapState.Untouched) this.releasePage(gp);
   }
 
-  private notify(gp: number): void {
+  private notify(gp: number, sameContent: boolean): void {
     const l = this.listeners;
-    for (let i = 0; i < l.length; i++) l[i]!.pmapPageChanged(gp);
+    for (let i = 0; i < l.length; i++) l[i]!.pmapPageChanged(gp, sameContent);
   }
 
   private check(gp: number): void {
