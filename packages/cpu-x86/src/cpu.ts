@@ -107,7 +107,7 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
   readonly jit: Translator | null;
   /** Set when a write invalidated translated code: a running block leaves after the current instruction. */
   jitStop = false;
-  /** Set by a translated region when it returns or faults: index of the block it was in. @internal */
+  /** Set by a translated region when it faults: index of the block it was in. @internal */
   jitBi = 0;
   /** Set by a translated region when it faults: instructions it retired before the faulting block. @internal */
   jitN = 0;

@@ -8,8 +8,8 @@
  * and run by the interpreter's own code.
  *
  * Conventions of the generated code:
- * - it returns the number of instructions retired, leaves `c.eip` at the
- *   next instruction and `c.jitBi` at the block it left from;
+ * - it returns the number of instructions retired and leaves `c.eip` at the
+ *   next instruction;
  * - before any instruction that can fault it sets local `p` to its EIP (the
  *   region's catch hands it over as `c.jitP`), and before an instruction run
  *   by the interpreter's code also `c.opStart`/`c.espStart`, so the
@@ -26,8 +26,6 @@
 
 import { LazyOp } from '../constants.js';
 import { type Insn, isString } from './insn.js';
-
-const R8 = [0, 4, 8, 12, 1, 5, 9, 13];
 
 /** Flags producer known statically at a point of the block (for fused Jcc). */
 interface FlagState {
@@ -65,7 +63,7 @@ class Emitter {
 
   /** Leave the region after instruction `k` of this block (c.eip already set). */
   leave(k: number): string {
-    return `c.jitBi=${this.bi};return n+${k + 1};`;
+    return `n+=${k + 1};break R;`;
   }
 
   /**
@@ -76,13 +74,12 @@ class Emitter {
   goto(k: number, target: number): string {
     const j = this.index.get(target);
     const stay = j === undefined ? '' : `if(x===0&&n+${this.lens[j]!}<=budget){bi=${j};continue}`;
-    return `n+=${k + 1};${stay}c.eip=${hex(target)};c.jitBi=${this.bi};return n;`;
+    return `n+=${k + 1};${stay}c.eip=${hex(target)};break R;`;
   }
 
-  /** Go on at the EIP held in local `t` (returns, indirect jumps). */
+  /** Go on at the EIP held in local `t` (returns, indirect jumps): through the region's `case -1`, which finds the block starting there. */
   gotoDyn(k: number): string {
-    const stay = this.lens.length > 1 ? 'if(x===0){v=LK(t);if(v>=0&&n+NB[v]<=budget){bi=v;continue}}' : '';
-    return `n+=${k + 1};${stay}c.eip=t;c.jitBi=${this.bi};return n;`;
+    return `n+=${k + 1};if(x===0){bi=-1;continue}c.eip=t;break R;`;
   }
 }
 
@@ -91,6 +88,17 @@ class Emitter {
  * through `m32` (RAM starts 4-byte aligned); set by {@link generateRegion}.
  */
 let ramWords = true;
+
+/**
+ * Placeholders in the generated body, replaced once the registers the region
+ * uses are known: before a call into the interpreter's code (which reads and
+ * writes `c.reg32`) the locals are stored and `sy` set, so a fault in that code
+ * keeps the registers it left; after it they are reloaded.
+ */
+const SYNC_OUT = '\u0001';
+const SYNC_IN = '\u0002';
+/** Store the written registers to `c.reg32`. */
+const WRITE_BACK = '\u0003';
 
 function hex(v: number): string {
   return v < 0 ? `${v}` : `0x${v.toString(16)}`;
@@ -104,21 +112,33 @@ function mask(size: number): string {
 function eaExpr(i: Insn): string {
   if (i.as32 !== 0) {
     const parts: string[] = [];
-    if (i.base >= 0) parts.push(`r[${i.base}]`);
-    if (i.index >= 0) parts.push(i.scale !== 0 ? `(r[${i.index}]<<${i.scale})` : `r[${i.index}]`);
+    if (i.base >= 0) parts.push(`g${i.base}`);
+    if (i.index >= 0) parts.push(i.scale !== 0 ? `(g${i.index}<<${i.scale})` : `g${i.index}`);
     if (i.disp !== 0 || parts.length === 0) parts.push(hex(i.disp | 0));
     return parts.length === 1 && i.base >= 0 ? parts[0]! : `((${parts.join('+')})|0)`;
   }
   const parts: string[] = [];
-  if (i.ea16a >= 0) parts.push(`r16[${i.ea16a << 1}]`);
-  if (i.ea16b >= 0) parts.push(`r16[${i.ea16b << 1}]`);
+  if (i.ea16a >= 0) parts.push(`(g${i.ea16a}&0xffff)`);
+  if (i.ea16b >= 0) parts.push(`(g${i.ea16b}&0xffff)`);
   if (i.disp !== 0 || parts.length === 0) parts.push(hex(i.disp));
   return `((${parts.join('+')})&0xffff)`;
 }
 
-/** Register operand expression (8/16/32 bits), unsigned for 8/16, signed int for 32. */
+/**
+ * Register operand (8/16/32 bits; 8: AL..BH encoding) read from the region's
+ * locals `g0`..`g7`: unsigned for 8/16, signed int for 32.
+ */
 function regRef(n: number, size: number): string {
-  return size === 32 ? `r[${n}]` : size === 16 ? `r16[${n << 1}]` : `r8[${R8[n]}]`;
+  if (size === 32) return `g${n}`;
+  if (size === 16) return `(g${n}&0xffff)`;
+  return n < 4 ? `(g${n}&0xff)` : `((g${n - 4}>>8)&0xff)`;
+}
+
+/** Statement writing expression `v` to a register operand (8/16 bits merge into the dword). */
+function regSet(n: number, size: number, v: string): string {
+  if (size === 32) return `g${n}=${v};`;
+  if (size === 16) return `g${n}=(g${n}&-65536)|((${v})&0xffff);`;
+  return n < 4 ? `g${n}=(g${n}&-256)|((${v})&0xff);` : `g${n - 4}=(g${n - 4}&-65281)|(((${v})&0xff)<<8);`;
 }
 
 /** Statements reading `size` bits at `seg`:`o` into `dst` (o already set). */
@@ -127,9 +147,9 @@ function readMem(size: number, seg: number, dst: string): string {
   if (size === 8) return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0)${dst}=m[e|(lin&4095)];else{${dst}=c.read8(${seg},o);x=1}`;
   if (size === 16)
     return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);${dst}=m[a]|(m[a+1]<<8)}else{${dst}=c.read16(${seg},o);x=1}`;
-  const bytes = 'm[a]|(m[a+1]<<8)|(m[a+2]<<16)|(m[a+3]<<24)';
-  const word = ramWords ? `(a&3)===0?m32[a>>2]:${bytes}` : bytes;
-  return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);${dst}=${word}}else{${dst}=c.read32(${seg},o);x=1}`;
+  // aligned dwords only (pages are 4-byte aligned in RAM); the rest takes the slow path
+  if (ramWords) return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0&&(lin&3)===0)${dst}=m32[(e|(lin&4095))>>2];else{${dst}=c.read32(${seg},o);x=1}`;
+  return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);${dst}=m[a]|(m[a+1]<<8)|(m[a+2]<<16)|(m[a+3]<<24)}else{${dst}=c.read32(${seg},o);x=1}`;
 }
 
 /** Statements writing variable `v` (`size` bits) at `seg`:`o`. Sets `w` = 1 on the slow path. */
@@ -138,9 +158,8 @@ function writeMem(size: number, seg: number, v: string): string {
   if (size === 8) return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0)m[e|(lin&4095)]=${v};else{c.write8(${seg},o,${v});w=1;x=1}`;
   if (size === 16)
     return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);m[a]=${v};m[a+1]=${v}>>8}else{c.write16(${seg},o,${v});w=1;x=1}`;
-  const bytes = `m[a]=${v};m[a+1]=${v}>>8;m[a+2]=${v}>>16;m[a+3]=${v}>>24`;
-  const word = ramWords ? `if((a&3)===0)m32[a>>2]=${v};else{${bytes}}` : bytes;
-  return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);${word}}else{c.write32(${seg},o,${v});w=1;x=1}`;
+  if (ramWords) return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0&&(lin&3)===0)m32[(e|(lin&4095))>>2]=${v};else{c.write32(${seg},o,${v});w=1;x=1}`;
+  return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);m[a]=${v};m[a+1]=${v}>>8;m[a+2]=${v}>>16;m[a+3]=${v}>>24}else{c.write32(${seg},o,${v});w=1;x=1}`;
 }
 
 /**
@@ -241,9 +260,9 @@ function savePoint(i: Insn): string {
 function generic(i: Insn): string {
   const ea = i.modrm >= 0 && i.modrm < 0xc0 ? eaExpr(i) : i.moffs !== 0 || i.opcode >= 0xa0 && i.opcode <= 0xa3 ? hex(i.moffs) : '0';
   return (
-    `${savePoint(i)}c.eip=${hex(i.next)};c.opcode=${i.opcode};c.os32=${i.os32};c.as32=${i.as32};c.segOvr=${i.segOvr};c.rep=${i.rep};` +
+    `${SYNC_OUT}${savePoint(i)}c.eip=${hex(i.next)};c.opcode=${i.opcode};c.os32=${i.os32};c.as32=${i.as32};c.segOvr=${i.segOvr};c.rep=${i.rep};` +
     `c.lockPfx=${i.lockPfx};c.simdPrefix=${i.simdPrefix};c.modrm=${i.modrm};c.eaSeg=${i.eaSeg};c.eaOff=${ea};c.eaUsesEsp=${i.eaUsesEsp};` +
-    `c.imm=${hex(i.imm)};c.imm2=${hex(i.imm2)};O[${i.opcode}](c);x=1;`
+    `c.imm=${hex(i.imm)};c.imm2=${hex(i.imm2)};O[${i.opcode}](c);${SYNC_IN}x=1;`
   );
 }
 
@@ -254,18 +273,18 @@ function loadE(i: Insn, sz: number, dst: string): string {
 }
 /** Store `v` to operand E (after {@link loadE} for RMW: `o` still holds the offset). */
 function storeE(i: Insn, sz: number, v: string, haveOff: boolean): string {
-  if (i.modrm >= 0xc0) return `${regRef(i.modrm & 7, sz)}=${v};`;
+  if (i.modrm >= 0xc0) return regSet(i.modrm & 7, sz, v);
   return `${haveOff ? '' : `o=${eaExpr(i)};`}${writeMem(sz, i.eaSeg, v)}`;
 }
 
 function push(sz: number, ssB: number, v: string): string {
   // write first, then ESP: a fault leaves ESP as it was
-  if (ssB !== 0) return `o=(r[4]-${sz >> 3})|0;${writeMem(sz, 2, v)}r[4]=o;`;
-  return `o=(r16[8]-${sz >> 3})&0xffff;${writeMem(sz, 2, v)}r16[8]=o;`;
+  if (ssB !== 0) return `o=(g4-${sz >> 3})|0;${writeMem(sz, 2, v)}g4=o;`;
+  return `o=((g4&0xffff)-${sz >> 3})&0xffff;${writeMem(sz, 2, v)}g4=(g4&-65536)|o;`;
 }
 function pop(sz: number, ssB: number, dst: string): string {
-  if (ssB !== 0) return `o=r[4];${readMem(sz, 2, dst)}r[4]=(o+${sz >> 3})|0;`;
-  return `o=r16[8];${readMem(sz, 2, dst)}r16[8]=(o+${sz >> 3})&0xffff;`;
+  if (ssB !== 0) return `o=g4;${readMem(sz, 2, dst)}g4=(o+${sz >> 3})|0;`;
+  return `o=g4&0xffff;${readMem(sz, 2, dst)}g4=(g4&-65536)|((o+${sz >> 3})&0xffff);`;
 }
 
 /** Near jump to constant `target` at operand size: limit check, then go on there. */
@@ -279,30 +298,27 @@ function jumpTo(em: Emitter, i: Insn, target: number, k: number): string {
  * stack size `ssB`) in one function `region(c, bi, budget)` that starts at
  * block `bi`, goes from block to block inside the page without returning
  * while no slow path ran and `budget` instructions allow, and returns the
- * number of instructions retired (`c.jitBi`: the block it left from). A
- * fault leaves `c.jitBi`/`c.jitN` (the block, the instructions retired
- * before it) for the translator. `O` (the OPS table), `m32` (an Int32Array
- * view of RAM or null), `SH`, `P` and `NB` (block lengths) are bound by the
- * caller.
+ * number of instructions retired. A fault leaves `c.jitBi`/`c.jitN` (the
+ * block, the instructions retired before it) for the translator. `O` (the
+ * OPS table), `m32` (an Int32Array view of RAM or null), `SH` and `P` are
+ * bound by the caller.
  */
 export function generateRegion(blocks: RegionBlock[], ssB: number, words: boolean): { source: string; saves: Uint8Array[] } {
   ramWords = words;
   const index = new Map<number, number>();
   blocks.forEach((b, j) => index.set(b.eip, j));
   const em = new Emitter(index, blocks.map((b) => b.insns.length));
-  if (blocks.length > 1) {
-    const cases = blocks.map((b, j) => `case ${hex(b.eip)}:return ${j};`).join('');
-    em.emit(`function LK(t){switch(t){${cases}}return -1}`);
-  }
   em.emit('return function region(c,bi,budget){');
-  em.emit('const r=c.reg32,r16=c.reg16,r8=c.reg8,m=c.ram,sb=c.segBase,rx=c.segRdMax,wx=c.segWrMax;');
+  em.emit('const r=c.reg32,m=c.ram,sb=c.segBase,rx=c.segRdMax,wx=c.segWrMax;');
   // segment bases and limits, the CS limit and the CPL's TLB tables, read once: no instruction
   // that runs inside a region changes them (segment loads, POPF, IRET, far transfers, mode and
   // CPL changes are runtime instructions, which leave the region)
   const locals = em.out.length;
   em.emit('');
-  em.emit('let o=0,lin=0,e=0,a=0,v=0,d=0,s=0,t=0,w=0,x=0,n=0,p=0;');
-  em.emit('try{for(;;){switch(bi){');
+  em.emit('let o=0,lin=0,e=0,a=0,v=0,d=0,s=0,t=0,w=0,x=0,n=0,p=0,sy=0;');
+  const regDecl = em.out.length;
+  em.emit('');
+  em.emit('try{R:for(;;){switch(bi){');
   for (let j = 0; j < blocks.length; j++) {
     const insns = blocks[j]!.insns;
     em.bi = j;
@@ -315,8 +331,22 @@ export function generateRegion(blocks: RegionBlock[], ssB: number, words: boolea
     if (!lastEnds(lastI)) em.emit(em.goto(insns.length - 1, lastI.next));
     em.emit('}');
   }
-  em.emit('default:return n}}}catch(err){c.jitBi=bi;c.jitN=n;c.jitP=p;throw err}};');
+  // returns and indirect jumps (target in t): a block of the region if one starts there and fits the budget
+  const cases = blocks.map((b, j) => `case ${hex(b.eip)}:if(n+${b.insns.length}<=budget){bi=${j};continue}break;`).join('');
+  em.emit(`case -1:switch(t){${cases}}c.eip=t;break R;`);
+  em.emit(`default:break R}}}catch(err){if(sy===0){${WRITE_BACK}}c.jitBi=bi;c.jitN=n;c.jitP=p;throw err}${WRITE_BACK}return n};`);
   const body = em.out.join('\n');
+  // guest registers live in locals g0..g7: loaded at entry, written back on the way out
+  // (return or fault) and around calls into the interpreter's code
+  const used: number[] = [];
+  const written: number[] = [];
+  for (let g = 0; g < 8; g++) {
+    if (new RegExp(`\\bg${g}\\b`).test(body)) used.push(g);
+    if (new RegExp(`\\bg${g}=(?!=)`).test(body)) written.push(g);
+  }
+  const store = written.map((g) => `r[${g}]=g${g};`).join('');
+  const load = used.map((g) => `g${g}=r[${g}];`).join('');
+  em.out[regDecl] = used.length > 0 ? `let ${used.map((g) => `g${g}=r[${g}]`).join(',')};` : '';
   const decl: string[] = [];
   for (let g = 0; g < 6; g++) {
     if (body.includes(`S${g}+`)) decl.push(`S${g}=sb[${g}]`);
@@ -327,7 +357,8 @@ export function generateRegion(blocks: RegionBlock[], ssB: number, words: boolea
   if (body.includes('WT[')) decl.push('WT=c.wrTab');
   if (body.includes('>CL)')) decl.push('CL=c.segLimit[1]>>>0');
   em.out[locals] = decl.length > 0 ? `const ${decl.join(',')};` : '';
-  return { source: em.out.join('\n'), saves: em.saves };
+  const source = em.out.join('\n').split(SYNC_OUT).join(`${store}sy=1;`).split(SYNC_IN).join(`sy=0;${load}`).split(WRITE_BACK).join(store);
+  return { source, saves: em.saves };
 }
 
 /** Whether the emitted code of `i` always leaves the block itself. */
@@ -417,7 +448,7 @@ function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean, d
 function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolean): void {
   if (i.runtime) {
     em.saves[em.bi]![k] = 1;
-    em.emit(`c.eip=${hex(i.eip)};${savePoint(i)}c.decode();O[c.opcode](c);${em.leave(k)}`);
+    em.emit(`${SYNC_OUT}c.eip=${hex(i.eip)};${savePoint(i)}c.decode();O[c.opcode](c);${SYNC_IN}${em.leave(k)}`);
     return;
   }
   const op = i.opcode;
@@ -436,8 +467,8 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
     s += aluCore(aop, sz);
     if (aop !== 7) {
       if (form === 0 || form === 1) s += storeE(i, sz, 't', true);
-      else if (form === 2 || form === 3) s += `${regRef(reg, sz)}=t;`;
-      else s += `${regRef(0, sz)}=t;`;
+      else if (form === 2 || form === 3) s += regSet(reg, sz, 't');
+      else s += regSet(0, sz, 't');
     }
     em.emit(s);
     if (mem && aop !== 7 && form < 2) em.emit(stopCheck(em, i, k));
@@ -478,7 +509,7 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
     }
     case 0x8a: case 0x8b: {
       const sz = size(i, op === 0x8a);
-      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'v')}${regRef(reg, sz)}=v;`);
+      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'v')}${regSet(reg, sz, 'v')}`);
       return;
     }
     case 0xc6: case 0xc7: {
@@ -492,7 +523,7 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
       // MOV AL/AX/EAX <-> moffs (e.g. the stack-protector canary at GS:0x14)
       const sz = size(i, op === 0xa0 || op === 0xa2);
       const off = i.as32 !== 0 ? hex(i.moffs | 0) : hex(i.moffs & 0xffff);
-      if (op <= 0xa1) em.emit(`${faultPoint(i)}o=${off};${readMem(sz, i.eaSeg, 'v')}${regRef(0, sz)}=v;`);
+      if (op <= 0xa1) em.emit(`${faultPoint(i)}o=${off};${readMem(sz, i.eaSeg, 'v')}${regSet(0, sz, 'v')}`);
       else {
         em.emit(`${faultPoint(i)}o=${off};v=${regRef(0, sz)};${writeMem(sz, i.eaSeg, 'v')}`);
         em.emit(stopCheck(em, i, k));
@@ -501,14 +532,14 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
     }
     case 0x8d: {
       if (!mem) break;
-      em.emit(`${regRef(reg, i.os32 !== 0 ? 32 : 16)}=${eaExpr(i)};`);
+      em.emit(regSet(reg, i.os32 !== 0 ? 32 : 16, eaExpr(i)));
       return;
     }
     case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf: {
       const src = op === 0x1b6 || op === 0x1be ? 8 : 16;
       const signed = op >= 0x1be;
       const ext = signed ? (src === 8 ? '((v<<24)>>24)' : '((v<<16)>>16)') : 'v';
-      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, src, 'v')}${regRef(reg, i.os32 !== 0 ? 32 : 16)}=${ext};`);
+      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, src, 'v')}${regSet(reg, i.os32 !== 0 ? 32 : 16, ext)}`);
       return;
     }
     case 0x90:
@@ -520,14 +551,13 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
   }
   if (op >= 0xb0 && op <= 0xbf) {
     const sz = size(i, op < 0xb8);
-    em.emit(`${regRef(op & 7, sz)}=${hex(i.imm)};`);
+    em.emit(regSet(op & 7, sz, hex(i.imm)));
     return;
   }
   if (op >= 0x40 && op <= 0x4f) {
     const sz = i.os32 !== 0 ? 32 : 16;
     const kind = op < 0x48 ? LazyOp.INC : LazyOp.DEC;
-    const rr = regRef(op & 7, sz);
-    em.emit(`${incDecCf(em.fl)}d=${rr};s=1;t=(d${op < 0x48 ? '+' : '-'}1)${sz === 32 ? '|0' : '&0xffff'};${em.fl !== null ? lazy(kind, sz) : `c.lazy(${kind},${sz},d,1,t);`}${rr}=t;`);
+    em.emit(`${incDecCf(em.fl)}d=${regRef(op & 7, sz)};s=1;t=(d${op < 0x48 ? '+' : '-'}1)${sz === 32 ? '|0' : '&0xffff'};${em.fl !== null ? lazy(kind, sz) : `c.lazy(${kind},${sz},d,1,t);`}${regSet(op & 7, sz, 't')}`);
     em.fl = { op: kind, size: sz };
     return;
   }
@@ -539,7 +569,7 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
   }
   if (op >= 0x58 && op <= 0x5f) {
     const sz = i.os32 !== 0 ? 32 : 16;
-    em.emit(`${faultPoint(i)}${pop(sz, ssB, 'v')}${regRef(op & 7, sz)}=v;`);
+    em.emit(`${faultPoint(i)}${pop(sz, ssB, 'v')}${regSet(op & 7, sz, 'v')}`);
     return;
   }
   if (op === 0x68 || op === 0x6a) {
@@ -575,9 +605,9 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
     // the target is checked before ESP moves: a #GP leaves ESP as it was
     const add = (sz >> 3) + (op === 0xc2 ? i.imm : 0);
     let s = faultPoint(i);
-    s += ssB !== 0 ? `o=r[4];${readMem(sz, 2, 't')}` : `o=r16[8];${readMem(sz, 2, 't')}`;
+    s += ssB !== 0 ? `o=g4;${readMem(sz, 2, 't')}` : `o=g4&0xffff;${readMem(sz, 2, 't')}`;
     s += `if((t>>>0)>CL)c.gp(0);`;
-    s += ssB !== 0 ? `r[4]=(o+${add})|0;` : `r16[8]=(o+${add})&0xffff;`;
+    s += ssB !== 0 ? `g4=(o+${add})|0;` : `g4=(g4&-65536)|((o+${add})&0xffff);`;
     s += em.gotoDyn(k);
     em.emit(s);
     em.fl = null;
@@ -589,8 +619,8 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
     let s = `${mem ? faultPoint(i) : ''}${loadE(i, sz, 'd')}`;
     if (op === 0x1af) s += `s=${regRef(reg, sz)};`;
     else s += `s=${hex(op === 0x6b ? (i.imm << 24) >> 24 : sz === 16 ? (i.imm << 16) >> 16 : i.imm)};`;
-    if (sz === 32) s += `t=Math.imul(d,s);v=(d*s)!==t?0x801:0;${regRef(reg, 32)}=t;`;
-    else s += `d=(d<<16)>>16;s=(s<<16)>>16;v=Math.imul(d,s);t=v&0xffff;v=v!==((v<<16)>>16)?0x801:0;${regRef(reg, 16)}=t;`;
+    if (sz === 32) s += `t=Math.imul(d,s);v=(d*s)!==t?0x801:0;${regSet(reg, 32, 't')}`;
+    else s += `d=(d<<16)>>16;s=(s<<16)>>16;v=Math.imul(d,s);t=v&0xffff;v=v!==((v<<16)>>16)?0x801:0;${regSet(reg, 16, 't')}`;
     s += `c.lzOp=0;c.flags=(c.flags&~0x8d5)|P[t&0xff]|(t===0?0x40:0)|(((t>>>${sz - 1})&1)!==0?0x80:0)|v;`;
     em.emit(s);
     em.fl = null;
@@ -616,12 +646,12 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
       if (reg === 5) f = 't=d>>>s;v=((d>>>(s-1))&1)|(s===1?((d>>>31)&1)<<11:0);';
       else if (reg === 7) f = 't=d>>s;v=(d>>(s-1))&1;';
       else f = 't=d<<s;v=(d>>>(32-s))&1;v|=(((t>>>31)&1)^v)<<11;';
-      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, 32, 'd')}s=r8[4]&31;if(s!==0){${f}c.lzOp=0;c.flags=(c.flags&~0x8d5)|P[t&0xff]|(t===0?0x40:0)|(t<0?0x80:0)|v;${storeE(i, 32, 't', true)}}`);
+      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, 32, 'd')}s=g1&31;if(s!==0){${f}c.lzOp=0;c.flags=(c.flags&~0x8d5)|P[t&0xff]|(t===0?0x40:0)|(t<0?0x80:0)|v;${storeE(i, 32, 't', true)}}`);
       if (mem) em.emit(stopCheck(em, i, k));
       em.fl = null;
       return;
     }
-    const count = n >= 0 ? `${n}` : '(r8[4]&31)';
+    const count = n >= 0 ? `${n}` : '(g1&31)';
     em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'd')}s=${count};if(s!==0){t=SH(c,${reg},d,s,${sz});${storeE(i, sz, 't', true)}}`);
     if (mem) em.emit(stopCheck(em, i, k));
     em.fl = null;
@@ -636,26 +666,23 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
   if (op >= 0x140 && op <= 0x14f) {
     const sz = i.os32 !== 0 ? 32 : 16;
     const cond = fusedCond(em.fl, op & 15) ?? `c.cond(${op & 15})`;
-    em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'v')}if(${cond})${regRef(reg, sz)}=v;`);
+    em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'v')}if(${cond}){${regSet(reg, sz, 'v')}}`);
     return;
   }
   if (op === 0x99 || op === 0x98) {
-    if (op === 0x99) em.emit(i.os32 !== 0 ? 'r[2]=r[0]>>31;' : 'r16[4]=((r16[0]<<16)>>31)&0xffff;');
-    else em.emit(i.os32 !== 0 ? 'r[0]=(r16[0]<<16)>>16;' : 'r16[0]=(r8[0]<<24)>>24;');
+    if (op === 0x99) em.emit(i.os32 !== 0 ? 'g2=g0>>31;' : regSet(2, 16, '(g0<<16)>>31'));
+    else em.emit(i.os32 !== 0 ? 'g0=(g0<<16)>>16;' : regSet(0, 16, '(g0<<24)>>24'));
     return;
   }
   if ((op === 0x87 || op === 0x86) && !mem) {
     const sz = size(i, op === 0x86);
-    const x = regRef(reg, sz);
-    const y = regRef(i.modrm & 7, sz);
-    em.emit(`v=${y};${y}=${x};${x}=v;`);
+    const y = i.modrm & 7;
+    em.emit(`v=${regRef(y, sz)};${regSet(y, sz, regRef(reg, sz))}${regSet(reg, sz, 'v')}`);
     return;
   }
   if (op >= 0x91 && op <= 0x97) {
     const sz = i.os32 !== 0 ? 32 : 16;
-    const x = regRef(0, sz);
-    const y = regRef(op & 7, sz);
-    em.emit(`v=${y};${y}=${x};${x}=v;`);
+    em.emit(`v=${regRef(op & 7, sz)};${regSet(op & 7, sz, regRef(0, sz))}${regSet(0, sz, 'v')}`);
     return;
   }
   if (op === 0xff && (reg === 2 || reg === 4 || reg === 6)) {
@@ -702,12 +729,12 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
     return;
   }
   if (op === 0xc9 && ssB !== 0 && i.os32 !== 0) {
-    em.emit(`${faultPoint(i)}o=r[5];${readMem(32, 2, 'v')}r[4]=(o+4)|0;r[5]=v;`);
+    em.emit(`${faultPoint(i)}o=g5;${readMem(32, 2, 'v')}g4=(o+4)|0;g5=v;`);
     return;
   }
   if (op === 0x131) {
     // RDTSC: reads the clock, touches no device, so the region need not end (no x=1)
-    em.emit(`${faultPoint(i)}O[0x131](c);`);
+    em.emit(`${faultPoint(i)}${SYNC_OUT}O[0x131](c);${SYNC_IN}`);
     em.fl = null;
     return;
   }

@@ -146,6 +146,61 @@ describe('block translator', () => {
     expect(b.lookups).toBeLessThan(40); // 32 calls and returns did not each go through the dispatcher
   });
 
+  it('enters a region through the jump cache only while the TLB maps its EIP to the same physical code', () => {
+    // linear page 8 maps to physical 0x6000 (adds 1 to EAX 100 times), then to 0x7000 (adds 2): same EIPs
+    const loop = (k: number): number[] => [0xb9, ...d32(100), 0x83, 0xc0, k, 0x49, 0x75, 0xfa, 0xf4];
+    const m = flat('translator', [0xf4]);
+    loadBytes(m.memory, 0x6000, loop(1));
+    loadBytes(m.memory, 0x7000, loop(2));
+    pagingWithHole(m, 0x3ff);
+    m.memory.write32(0x5000 + 8 * 4, 0x6000 | 3);
+    m.cpu.flushTlbAll();
+    m.cpu.eip = 0x8000;
+    runUntilHalt(m.cpu);
+    expect(m.cpu.reg32[0]).toBe(100);
+    expect(m.cpu.jitStats!.compiled).toBeGreaterThan(0);
+    m.memory.write32(0x5000 + 8 * 4, 0x7000 | 3);
+    m.cpu.flushTlbAll();
+    m.cpu.reg32[0] = 0;
+    m.cpu.eip = 0x8000;
+    m.cpu.runState = 0;
+    runUntilHalt(m.cpu);
+    expect(m.cpu.reg32[0]).toBe(200);
+    // the first page's code was not written: it stays compiled
+    expect(m.cpu.jitStats!.invalidated).toBe(0);
+  });
+
+  it('merges the regions of a page when more of its blocks get hot', () => {
+    // mov ecx,1000 ; L: cmp ecx,500 ; ja S ; inc ebx ; S: inc eax ; dec ecx ; jnz L ; hlt
+    // the "inc ebx" block first runs (and compiles) halfway: then the page's regions merge
+    const m = flat('translator', [0xb9, ...d32(1000), 0x81, 0xf9, ...d32(500), 0x77, 0x01, 0x43, 0x40, 0x49, 0x75, 0xf3, 0xf4]);
+    runUntilHalt(m.cpu);
+    expect(m.cpu.reg32[0]).toBe(1000);
+    expect(m.cpu.reg32[3]).toBe(500);
+    const s = m.cpu.jitStats!;
+    expect(s.compiledTotal).toBeGreaterThan(1);
+    // 500 iterations through the late block did not each go through the dispatcher
+    expect(s.hits + s.misses).toBeLessThan(60);
+  });
+
+  it('keeps the registers a REP string instruction left when it faults inside a region', () => {
+    // add ebx,5 ; mov esi,0x1800 ; mov edi,0x1fe ffc ; mov ecx,8 ; rep movsb ; inc eax ; hlt
+    // (page 0x1ff is not present: four bytes are copied, then #PF with ECX/ESI/EDI advanced)
+    const run = (engine: 'interpreter' | 'translator'): ReturnType<typeof getRegs> & { cr2: number; retired: number } => {
+      const m = flat(engine, [0x83, 0xc3, 0x05, 0xbe, ...d32(0x1800), 0xbf, ...d32(0x1feffc), 0xb9, ...d32(8), 0xf3, 0xa4, 0x40, 0xf4]);
+      pagingWithHole(m, 0x1ff);
+      runUntilHalt(m.cpu);
+      return { ...getRegs(m.cpu), cr2: m.cpu.cr2 >>> 0, retired: m.cpu.retired };
+    };
+    const a = run('interpreter');
+    const b = run('translator');
+    expect(b).toEqual(a);
+    expect(a.cr2).toBe(0x1ff000);
+    expect(a.ecx).toBe(4);
+    expect(a.ebx).toBe(5);
+    expect(a.edi).toBe(0x1ff000);
+  });
+
   it('leaves the interpreter state on a page fault inside a block', () => {
     // paging on; the second load touches a not-present page
     const run = (engine: 'interpreter' | 'translator'): ReturnType<typeof getRegs> & { cr2: number; retired: number; err: number } => {

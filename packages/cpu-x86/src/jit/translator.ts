@@ -21,8 +21,10 @@
  *   that its `catch` hands over (`Cpu.jitP`), ESP comes from `espStart` for
  *   instructions run through `OPS` (inline ones have not moved it), and the
  *   retired count comes from the faulting instruction's index.
- * - A block that cannot change mode chains to its last two successors: the
- *   next region is entered without a table lookup once the TLB still maps its page.
+ * - The dispatcher finds the region to enter through a jump cache of typed
+ *   arrays indexed by EIP (entry EIP, physical address, mode, block index,
+ *   length), checked against the TLB on every use, so a region exit costs a
+ *   few loads from contiguous arrays instead of a walk over block objects.
  * - The cache is bounded ({@link TranslatorOptions.maxBlocks}); when full it is
  *   emptied and refilled by what runs next.
  *
@@ -76,7 +78,7 @@ export interface TranslatorStats {
 }
 
 type RegionFn = (c: Cpu, bi: number, budget: number) => number;
-type Factory = (O: Op[], m32: Int32Array | null, SH: typeof shift, P: Uint8Array, NB: Int32Array) => RegionFn;
+type Factory = (O: Op[], m32: Int32Array | null, SH: typeof shift, P: Uint8Array) => RegionFn;
 
 /**
  * The compiled code of one page: the page's warm blocks (same mode, same
@@ -107,9 +109,6 @@ class Block {
   hnext: Block | null = null;
   /** Next block on the same physical page. */
   pnext: Block | null = null;
-  /** Chained successors, by EIP (checked against the TLB before use). */
-  succA: Block | null = null;
-  succB: Block | null = null;
   constructor(
     readonly phys: number,
     readonly eip: number,
@@ -120,10 +119,8 @@ class Block {
     readonly eips: Int32Array,
     /** Highest EIP the block's bytes reach (CS limit check at entry). */
     readonly maxEip: number,
-    /** No instruction may change mode, CS or the TLB: successors may be chained. */
-    readonly chainable: boolean,
-    /** The decoded instructions, until the block is compiled. */
-    public insns: Insn[] | null,
+    /** The decoded instructions (kept once compiled: a later region of the page may take the block). */
+    readonly insns: Insn[],
   ) {}
 }
 
@@ -139,6 +136,13 @@ const DEFAULT_THRESHOLD = 20_000;
 
 /** Most instructions in one region function (V8 optimizes only functions below a size limit). */
 const REGION_INSTRUCTIONS = 192;
+
+/** Times a page's regions may be merged into a new one (see `compile`). */
+const REGION_MERGES = 4;
+
+/** Entries of the jump cache (a power of two). */
+const JC_BITS = 13;
+const JC_SIZE = 1 << JC_BITS;
 
 const HASH_BITS = 16;
 const HASH_MASK = (1 << HASH_BITS) - 1;
@@ -164,6 +168,24 @@ export class Translator implements WriteWatcher {
   private pageCount = 0;
   /** Pages this translator asked the memory to watch. */
   private readonly watched = new Uint8Array(PAGES);
+  // The jump cache: entry points of compiled blocks by EIP, in flat arrays
+  // (the dispatcher's hot path touches no block object). An entry is used
+  // only when EIP, mode and the physical address the TLB gives now all match.
+  private readonly jcEip = new Int32Array(JC_SIZE);
+  private readonly jcPhys = new Int32Array(JC_SIZE);
+  /** Mode of the entry's block; -1: empty. */
+  private readonly jcMode = new Int8Array(JC_SIZE).fill(-1);
+  /** Index of the block in its region. */
+  private readonly jcBi = new Int32Array(JC_SIZE);
+  /** Instruction count of the block (it is entered only when it fits the budget). */
+  private readonly jcN = new Int32Array(JC_SIZE);
+  /** Highest EIP the region reaches (checked against the CS limit). */
+  private readonly jcMax = new Int32Array(JC_SIZE);
+  private readonly jcRegion: Region[];
+  /** Regions of a page merged into a new one since its blocks were last dropped. */
+  private readonly merges = new Uint8Array(PAGES);
+  /** Pages with a compiled block in the jump cache: only their invalidation scans it. */
+  private readonly jcPages = new Uint8Array(PAGES);
   private readonly m32: Int32Array | null;
   private readonly threshold: number;
   private readonly maxInsns: number;
@@ -187,6 +209,7 @@ export class Translator implements WriteWatcher {
     this.maxInsns = Math.max(1, options.maxInstructions ?? 64);
     this.maxBlocks = Math.max(16, options.maxBlocks ?? 65536);
     const ram = cpu.ram;
+    this.jcRegion = new Array<Region>(JC_SIZE).fill(NO_REGION);
     this.m32 = ram.byteOffset % 4 === 0 ? new Int32Array(ram.buffer, ram.byteOffset, ram.length >>> 2) : null;
     cpu.memory.setWriteWatcher(this);
   }
@@ -237,6 +260,7 @@ export class Translator implements WriteWatcher {
     for (let i = 0; i < this.pageCount; i++) {
       const p = this.pageList[i]!;
       this.pageListed[p] = 0;
+      this.merges[p] = 0;
       for (let b: Block | null = this.pageBlocks[p]!; b !== null; b = b.pnext) {
         b.valid = false;
         this.table[hash(b.phys)] = null;
@@ -246,6 +270,9 @@ export class Translator implements WriteWatcher {
     this.pageCount = 0;
     this.count = 0;
     this.compiledCount = 0;
+    this.jcMode.fill(-1);
+    this.jcRegion.fill(NO_REGION);
+    this.jcPages.fill(0);
     this.cpu.jitStop = true;
   }
 
@@ -280,7 +307,23 @@ export class Translator implements WriteWatcher {
       if (b.region !== null) this.compiledCount--;
       this.invalidated++;
     }
+    this.merges[p] = 0;
+    this.jcDropPage(p);
     this.cpu.jitStop = true;
+  }
+
+  /** Empty the jump-cache slots that enter code of physical page `p`. */
+  private jcDropPage(p: number): void {
+    if (this.jcPages[p] === 0) return;
+    this.jcPages[p] = 0;
+    const jp = this.jcPhys;
+    const jm = this.jcMode;
+    for (let h = 0; h < JC_SIZE; h++) {
+      if (jm[h]! >= 0 && jp[h]! >>> 12 === p) {
+        jm[h] = -1;
+        this.jcRegion[h] = NO_REGION;
+      }
+    }
   }
 
   private unhash(b: Block): void {
@@ -334,12 +377,10 @@ export class Translator implements WriteWatcher {
     const insns: Insn[] = [];
     let off = lin & 0xfff;
     let cur = eip;
-    let chainable = true;
     while (insns.length < this.maxInsns) {
       const ins = decodeInsn(c.ram, host, off, cur, csD, limit);
       if (ins === null) break;
       insns.push(ins);
-      if (ins.runtime) chainable = false;
       if (endsBlock(ins)) break;
       off += ins.next - cur;
       cur = ins.next;
@@ -359,7 +400,7 @@ export class Translator implements WriteWatcher {
     for (let k = 0; k < insns.length; k++) eips[k] = insns[k]!.eip;
     const lastI = insns[insns.length - 1]!;
     const maxEip = lastI.runtime ? lastI.eip : (lastI.next - 1) | 0;
-    const b = new Block(phys, eip, mode, insns.length, eips, maxEip, chainable, insns);
+    const b = new Block(phys, eip, mode, insns.length, eips, maxEip, insns);
     const h = hash(phys);
     b.hnext = this.table[h]!;
     this.table[h] = b;
@@ -377,24 +418,34 @@ export class Translator implements WriteWatcher {
    * Compile a region for `b`: `b` and the page's other warm blocks that are
    * in no region yet (same mode and EIP-to-physical offset, so a jump
    * between them needs no TLB check), hottest first, up to
-   * {@link REGION_INSTRUCTIONS}. Regions are never recompiled: V8 optimizes
-   * a function only below a size limit and only after it ran a while, so
-   * one region per page, rebuilt as blocks warm up, would spend its life in
-   * V8's bytecode interpreter. Blocks of a page's other regions are reached
-   * through the dispatcher.
+   * {@link REGION_INSTRUCTIONS}. When the page's existing regions fit beside
+   * them, the new region takes their blocks too and replaces them, so that
+   * jumps between blocks that got hot at different times stay inside one
+   * function; this happens at most {@link REGION_MERGES} times a page,
+   * because V8 runs every new function in its interpreter until it has
+   * optimized it (one page rebuilt at each new hot block ran a boot 3.6x
+   * slower). Blocks of a page's other regions are reached through the
+   * dispatcher.
    */
   private compile(b: Block): void {
     const page = b.phys >>> 12;
     const delta = (b.phys - b.eip) | 0;
     const warm = Math.max(1, this.threshold >>> 1);
     const cands: Block[] = [];
+    const absorbed: Block[] = [];
+    let absorbedSize = 0;
     for (let x: Block | null = this.pageBlocks[page]!; x !== null; x = x.pnext) {
-      if (x === b || !x.valid || x.noCompile || x.region !== null || x.runs < warm || x.mode !== b.mode || ((x.phys - x.eip) | 0) !== delta) continue;
-      cands.push(x);
+      if (x === b || !x.valid || x.mode !== b.mode || ((x.phys - x.eip) | 0) !== delta) continue;
+      if (x.region !== null) {
+        absorbed.push(x);
+        absorbedSize += x.n;
+      } else if (!x.noCompile && x.runs >= warm) cands.push(x);
     }
     cands.sort((p, q) => q.runs - p.runs);
-    const members: Block[] = [b];
-    let size = b.n;
+    const merge = absorbed.length > 0 && this.merges[page]! < REGION_MERGES && absorbedSize + b.n <= REGION_INSTRUCTIONS;
+    const members: Block[] = merge ? absorbed : [];
+    members.push(b);
+    let size = merge ? absorbedSize + b.n : b.n;
     for (const x of cands) {
       if (size + x.n > REGION_INSTRUCTIONS) continue;
       members.push(x);
@@ -404,10 +455,10 @@ export class Translator implements WriteWatcher {
     let fn: RegionFn;
     let saves: Uint8Array[] = [];
     try {
-      const { source, saves: marks } = generateRegion(members.map((x) => ({ eip: x.eip, insns: x.insns! })), (b.mode >> 1) & 1, this.m32 !== null);
+      const { source, saves: marks } = generateRegion(members.map((x) => ({ eip: x.eip, insns: x.insns })), (b.mode >> 1) & 1, this.m32 !== null);
       saves = marks;
-      const factory = new Function('O', 'm32', 'SH', 'P', 'NB', source) as Factory;
-      fn = factory(OPS, this.m32, shift, PARITY, Int32Array.from(members, (x) => x.n));
+      const factory = new Function('O', 'm32', 'SH', 'P', source) as Factory;
+      fn = factory(OPS, this.m32, shift, PARITY);
     } catch {
       // a generator bug must not take the guest down: this block stays interpreted
       b.noCompile = true;
@@ -422,9 +473,12 @@ export class Translator implements WriteWatcher {
       x.region = region;
       x.ridx = j;
       x.saves = saves[j]!;
-      // regions are never rebuilt: the decoded form is no longer needed
-      x.insns = null;
     });
+    if (merge) {
+      this.merges[page]++;
+      // the jump cache may still enter the regions just replaced
+      this.jcDropPage(page);
+    }
     this.compiledTotal++;
   }
 
@@ -436,9 +490,13 @@ export class Translator implements WriteWatcher {
    */
   runSlice(budget: number): number {
     const c = this.cpu;
+    const jcEip = this.jcEip;
+    const jcPhys = this.jcPhys;
+    const jcMode = this.jcMode;
+    const jcN = this.jcN;
+    const jcMax = this.jcMax;
     let n = 0;
     let cur: Region | null = null;
-    let prev: Block | null = null;
     try {
       while (n < budget) {
         if ((c.flags & (Flag.TF | Flag.RF)) !== 0 || c.bpExec || c.bpDataMask !== 0) {
@@ -446,26 +504,32 @@ export class Translator implements WriteWatcher {
           if (n > 0) return n;
           return c.interpretSlice(budget);
         }
-        let b: Block | null = null;
-        // chaining: a successor in the same linear page, same mode, still valid
-        if (prev !== null) {
-          const e = c.eip;
-          const s: Block | null = prev.succA !== null && prev.succA.eip === e ? prev.succA : prev.succB !== null && prev.succB.eip === e ? prev.succB : null;
-          if (s !== null && s.valid && s.region !== null) {
-            // same mode (prev cannot change it); the code page must still map to the block's page
-            const lin = (c.segBase[1]! + e) | 0;
-            const tab = c.cpl === 3 ? c.tlbRU : c.tlbR;
-            if (tab[lin >>> 12]! >= 0 && c.tlbPhys[lin >>> 12] === s.phys >>> 12) {
-              b = s;
-              this.hits++;
-            }
-          }
+        // the jump cache: EIP, mode and the physical address the TLB gives now must match
+        const e = c.eip;
+        const lin = (c.segBase[1]! + e) | 0;
+        const pg = lin >>> 12;
+        const h = Math.imul(e, 0x9e3779b1) >>> (32 - JC_BITS);
+        const tab = c.cpl === 3 ? c.tlbRU : c.tlbR;
+        if (
+          jcEip[h] === e &&
+          jcPhys[h] === ((c.tlbPhys[pg]! << 12) | (lin & 0xfff)) &&
+          tab[pg]! >= 0 &&
+          jcMode[h] === this.mode() &&
+          jcN[h]! <= budget - n &&
+          jcMax[h]! >>> 0 <= c.segLimit[1]! >>> 0
+        ) {
+          this.hits++;
+          const region = this.jcRegion[h]!;
+          cur = region;
+          c.jitStop = false;
+          const k = region.fn(c, this.jcBi[h]!, budget - n);
+          cur = null;
+          n += k;
+          this.jitInsns += k;
+          if (this.mustStop()) break;
+          continue;
         }
-        if (b === null) {
-          b = this.lookup();
-          if (b !== null && prev !== null && b.region !== null) this.link(prev, b);
-        }
-        prev = null;
+        const b = this.lookup();
         if (b === null || b.n > budget - n || ((b.region !== null ? b.region.maxEip : b.maxEip) >>> 0) > (c.segLimit[1]! >>> 0) || !b.valid) {
           const r = c.interpretSlice(b !== null && b.n > budget - n ? budget - n : 1);
           if (r < 0) {
@@ -492,6 +556,7 @@ export class Translator implements WriteWatcher {
           }
         }
         const region: Region = b.region;
+        this.cacheJump(h, b, region);
         cur = region;
         c.jitStop = false;
         const k = region.fn(c, b.ridx, budget - n);
@@ -499,8 +564,6 @@ export class Translator implements WriteWatcher {
         n += k;
         this.jitInsns += k;
         if (this.mustStop()) break;
-        const last = region.blocks[c.jitBi]!;
-        if (last.chainable && !c.jitStop && last.valid) prev = last;
       }
     } catch (e) {
       if (e !== FAULT || cur === null) throw e;
@@ -526,10 +589,16 @@ export class Translator implements WriteWatcher {
     return n;
   }
 
-  private link(prev: Block, b: Block): void {
-    if (!prev.chainable || b.mode !== prev.mode) return;
-    if (prev.succA === null || !prev.succA.valid) prev.succA = b;
-    else if (prev.succA !== b) prev.succB = b;
+  /** Enter compiled block `b` of `region` in jump-cache slot `h`. */
+  private cacheJump(h: number, b: Block, region: Region): void {
+    this.jcEip[h] = b.eip;
+    this.jcPhys[h] = b.phys;
+    this.jcMode[h] = b.mode;
+    this.jcBi[h] = b.ridx;
+    this.jcN[h] = b.n;
+    this.jcMax[h] = region.maxEip;
+    this.jcRegion[h] = region;
+    this.jcPages[b.phys >>> 12] = 1;
   }
 
   /** The interpreter's conditions for leaving the slice (events, mode switch, HLT). */
@@ -542,6 +611,9 @@ export class Translator implements WriteWatcher {
     return false;
   }
 }
+
+/** Placeholder of empty jump-cache slots (keeps the slot array of one element kind). */
+const NO_REGION = new Region(() => 0, [], 0);
 
 function hash(phys: number): number {
   return (Math.imul(phys, 0x9e3779b1) >>> (32 - HASH_BITS)) & HASH_MASK;
