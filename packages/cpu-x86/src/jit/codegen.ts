@@ -9,17 +9,27 @@
  *
  * Conventions of the generated code:
  * - it returns the number of instructions retired and leaves `c.eip` at the
- *   next instruction;
- * - before any instruction that can fault it sets local `p` to its EIP (the
- *   region's catch hands it over as `c.jitP`), and before an instruction run
- *   by the interpreter's code also `c.opStart`/`c.espStart`, so the
- *   translator's fault handler restores exactly the interpreter's state and
- *   counts the retired instructions;
- * - after an instruction whose memory write took the slow path (or an `OPS`
- *   call) it checks `c.jitStop`, set when a write invalidated translated code,
- *   and leaves at the next instruction;
- * - a slow path (`x`) makes the next block boundary leave the region, so the
- *   dispatcher sees interrupts a device raised.
+ *   next instruction; guest registers live in locals `g0`..`g7` and are
+ *   written back on the way out and around calls into the interpreter's code;
+ * - every exit only assigns locals (`ep`: next EIP, `sn`: extra retired
+ *   count) and breaks out of the block loop to one shared epilogue: V8
+ *   deoptimizes an optimized function at any operation it reaches for the
+ *   first time, so rarely taken paths hold none;
+ * - a memory access that is not RAM through the TLB within the segment (TLB
+ *   miss, MMIO, a watched code page, a fault, an unaligned dword) leaves the
+ *   region *before* its instruction, which the dispatcher runs through the
+ *   interpreter; an instruction therefore changes nothing (registers, flags)
+ *   before its last memory access;
+ * - before an instruction that can raise an exception inline (a branch target
+ *   past the CS limit, RDTSC) it sets local `p` to its EIP (the region's
+ *   catch hands it over as `c.jitP`), and before an instruction run by the
+ *   interpreter's code also `c.opStart`/`c.espStart`, so the translator's
+ *   fault handler restores exactly the interpreter's state and counts the
+ *   retired instructions;
+ * - after an `OPS` call it checks `c.jitStop`, set when a write invalidated
+ *   translated code, and leaves at the next instruction; such a call also
+ *   makes the next block boundary leave the region (`x`), so the dispatcher
+ *   sees interrupts a device raised.
  *
  * @module
  */
@@ -63,7 +73,7 @@ class Emitter {
 
   /** Leave the region after instruction `k` of this block (c.eip already set). */
   leave(k: number): string {
-    return `n+=${k + 1};break R;`;
+    return `n+=${k + 1};ep=c.eip;break R;`;
   }
 
   /**
@@ -74,12 +84,12 @@ class Emitter {
   goto(k: number, target: number): string {
     const j = this.index.get(target);
     const stay = j === undefined ? '' : `if(x===0&&n+${this.lens[j]!}<=budget){bi=${j};continue}`;
-    return `n+=${k + 1};${stay}c.eip=${hex(target)};break R;`;
+    return `n+=${k + 1};${stay}ep=${hex(target | 0)};break R;`;
   }
 
   /** Go on at the EIP held in local `t` (returns, indirect jumps): through the region's `case -1`, which finds the block starting there. */
   gotoDyn(k: number): string {
-    return `n+=${k + 1};if(x===0){bi=-1;continue}c.eip=t;break R;`;
+    return `n+=${k + 1};if(x===0){bi=-1;continue}ep=t;break R;`;
   }
 }
 
@@ -141,25 +151,34 @@ function regSet(n: number, size: number, v: string): string {
   return n < 4 ? `g${n}=(g${n}&-256)|((${v})&0xff);` : `g${n - 4}=(g${n - 4}&-65281)|(((${v})&0xff)<<8);`;
 }
 
-/** Statements reading `size` bits at `seg`:`o` into `dst` (o already set). */
+/**
+ * Statements reading `size` bits at `seg`:`o` into `dst` (o already set).
+ * Anything but RAM through the TLB within the segment (a TLB miss, MMIO,
+ * a watched code page, a page fault, an unaligned dword) leaves the region
+ * before the instruction, which the dispatcher then runs through the
+ * interpreter: the region holds no code for it (V8 deoptimizes a function
+ * at any operation it reaches for the first time after optimizing it).
+ */
 function readMem(size: number, seg: number, dst: string): string {
+  const slowExit = insnExit;
   const lin = `lin=(S${seg}+o)|0;`;
-  if (size === 8) return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0)${dst}=m[e|(lin&4095)];else{${dst}=c.read8(${seg},o);x=1}`;
+  if (size === 8) return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0)${dst}=m[e|(lin&4095)];else{${slowExit}}`;
   if (size === 16)
-    return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);${dst}=m[a]|(m[a+1]<<8)}else{${dst}=c.read16(${seg},o);x=1}`;
+    return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);${dst}=m[a]|(m[a+1]<<8)}else{${slowExit}}`;
   // aligned dwords only (pages are 4-byte aligned in RAM); the rest takes the slow path
-  if (ramWords) return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0&&(lin&3)===0)${dst}=m32[(e|(lin&4095))>>2];else{${dst}=c.read32(${seg},o);x=1}`;
-  return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);${dst}=m[a]|(m[a+1]<<8)|(m[a+2]<<16)|(m[a+3]<<24)}else{${dst}=c.read32(${seg},o);x=1}`;
+  if (ramWords) return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0&&(lin&3)===0)${dst}=m32[(e|(lin&4095))>>2];else{${slowExit}}`;
+  return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);${dst}=m[a]|(m[a+1]<<8)|(m[a+2]<<16)|(m[a+3]<<24)}else{${slowExit}}`;
 }
 
-/** Statements writing variable `v` (`size` bits) at `seg`:`o`. Sets `w` = 1 on the slow path. */
+/** Statements writing variable `v` (`size` bits) at `seg`:`o`; the slow path leaves as in {@link readMem}, so the instruction must not have changed anything before its store. */
 function writeMem(size: number, seg: number, v: string): string {
+  const slowExit = insnExit;
   const lin = `lin=(S${seg}+o)|0;`;
-  if (size === 8) return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0)m[e|(lin&4095)]=${v};else{c.write8(${seg},o,${v});w=1;x=1}`;
+  if (size === 8) return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0)m[e|(lin&4095)]=${v};else{${slowExit}}`;
   if (size === 16)
-    return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);m[a]=${v};m[a+1]=${v}>>8}else{c.write16(${seg},o,${v});w=1;x=1}`;
-  if (ramWords) return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0&&(lin&3)===0)m32[(e|(lin&4095))>>2]=${v};else{c.write32(${seg},o,${v});w=1;x=1}`;
-  return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);m[a]=${v};m[a+1]=${v}>>8;m[a+2]=${v}>>16;m[a+3]=${v}>>24}else{c.write32(${seg},o,${v});w=1;x=1}`;
+    return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);m[a]=${v};m[a+1]=${v}>>8}else{${slowExit}}`;
+  if (ramWords) return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0&&(lin&3)===0)m32[(e|(lin&4095))>>2]=${v};else{${slowExit}}`;
+  return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);m[a]=${v};m[a+1]=${v}>>8;m[a+2]=${v}>>16;m[a+3]=${v}>>24}else{${slowExit}}`;
 }
 
 /**
@@ -168,23 +187,30 @@ function writeMem(size: number, seg: number, v: string): string {
  */
 let flagsDead = false;
 
+/** Set while emitting an instruction: leave the region before it (the exit of memory slow paths). */
+let insnExit = '';
+
 function lazy(op: number | string, size: number): string {
   if (flagsDead) return '';
   return `c.lzOp=${op};c.lzSize=${size};c.lzDst=d;c.lzSrc=s;c.lzRes=t;`;
 }
 
-/** `t = d OP s` (masked) plus the lazy flags for ALU operation `op` (0..7). */
-function aluCore(op: number, size: number): string {
+/**
+ * `t = d OP s` (masked), then `store` (the result's store), then the lazy
+ * flags for ALU operation `op` (0..7): a store that leaves the region (slow
+ * path) must find the flags as they were before the instruction.
+ */
+function aluCore(op: number, size: number, store = ''): string {
   const mk = mask(size);
   const wrap = (x: string): string => (size === 32 ? `(${x})|0` : `(${x})${mk}`);
   switch (op) {
-    case 0: return `t=${wrap('d+s')};${lazy(LazyOp.ADD, size)}`;
-    case 1: return `t=d|s;${lazy(LazyOp.LOGIC, size)}`;
-    case 2: return `v=c.cf();t=${wrap('d+s+v')};${lazy(`v!==0?${LazyOp.ADC}:${LazyOp.ADD}`, size)}`;
-    case 3: return `v=c.cf();t=${wrap('d-s-v')};${lazy(`v!==0?${LazyOp.SBB}:${LazyOp.SUB}`, size)}`;
-    case 4: return `t=d&s;${lazy(LazyOp.LOGIC, size)}`;
-    case 5: case 7: return `t=${wrap('d-s')};${lazy(LazyOp.SUB, size)}`;
-    default: return `t=d^s;${lazy(LazyOp.LOGIC, size)}`;
+    case 0: return `t=${wrap('d+s')};${store}${lazy(LazyOp.ADD, size)}`;
+    case 1: return `t=d|s;${store}${lazy(LazyOp.LOGIC, size)}`;
+    case 2: return `v=c.cf();t=${wrap('d+s+v')};${store}${lazy(`v!==0?${LazyOp.ADC}:${LazyOp.ADD}`, size)}`;
+    case 3: return `v=c.cf();t=${wrap('d-s-v')};${store}${lazy(`v!==0?${LazyOp.SBB}:${LazyOp.SUB}`, size)}`;
+    case 4: return `t=d&s;${store}${lazy(LazyOp.LOGIC, size)}`;
+    case 5: case 7: return `t=${wrap('d-s')};${store}${lazy(LazyOp.SUB, size)}`;
+    default: return `t=d^s;${store}${lazy(LazyOp.LOGIC, size)}`;
   }
 }
 
@@ -243,9 +269,10 @@ function size(i: Insn, byteOp: boolean): number {
 }
 
 /**
- * Before an inline instruction that may fault: its EIP in local `p` (the
- * fault handler reads it through `c.jitP`). An inline instruction changes
- * ESP only after its last access that can fault, so ESP needs no copy.
+ * Before an inline instruction that may raise an exception (#GP for a
+ * branch target past the CS limit, RDTSC): its EIP in local `p` (the fault
+ * handler reads it through `c.jitP`). Such an instruction changes ESP only
+ * after that check, so ESP needs no copy.
  */
 function faultPoint(i: Insn): string {
   return `p=${hex(i.eip)};`;
@@ -315,7 +342,7 @@ export function generateRegion(blocks: RegionBlock[], ssB: number, words: boolea
   // CPL changes are runtime instructions, which leave the region)
   const locals = em.out.length;
   em.emit('');
-  em.emit('let o=0,lin=0,e=0,a=0,v=0,d=0,s=0,t=0,w=0,x=0,n=0,p=0,sy=0;');
+  em.emit('let o=0,lin=0,e=0,a=0,v=0,d=0,s=0,t=0,x=0,n=0,p=0,sy=0,ep=0,sn=0;');
   const regDecl = em.out.length;
   em.emit('');
   em.emit('try{R:for(;;){switch(bi){');
@@ -333,8 +360,10 @@ export function generateRegion(blocks: RegionBlock[], ssB: number, words: boolea
   }
   // returns and indirect jumps (target in t): a block of the region if one starts there and fits the budget
   const cases = blocks.map((b, j) => `case ${hex(b.eip)}:if(n+${b.insns.length}<=budget){bi=${j};continue}break;`).join('');
-  em.emit(`case -1:switch(t){${cases}}c.eip=t;break R;`);
-  em.emit(`default:break R}}}catch(err){if(sy===0){${WRITE_BACK}}c.jitBi=bi;c.jitN=n;c.jitP=p;throw err}${WRITE_BACK}return n};`);
+  em.emit(`case -1:switch(t){${cases}}ep=t;break R;`);
+  // every exit only assigns locals and breaks: the shared epilogue stores them (no operation
+  // on a rarely taken exit path that V8 would deoptimize at when it first runs)
+  em.emit(`default:ep=c.eip;break R}}}catch(err){if(sy===0){${WRITE_BACK}}c.jitBi=bi;c.jitN=n;c.jitP=p;throw err}c.eip=ep;n+=sn;${WRITE_BACK}return n};`);
   const body = em.out.join('\n');
   // guest registers live in locals g0..g7: loaded at entry, written back on the way out
   // (return or fault) and around calls into the interpreter's code
@@ -372,10 +401,6 @@ function lastEnds(i: Insn): boolean {
     return r === 2 || r === 4;
   }
   return i.rep !== 0 && isString(op);
-}
-
-function stopCheck(em: Emitter, i: Insn, k: number): string {
-  return `if(w!==0){w=0;if(c.jitStop){c.eip=${hex(i.next)};${em.leave(k)}}}`;
 }
 
 /** What an instruction does to the flags' liveness, for {@link deadFlags}. */
@@ -438,6 +463,7 @@ function deadFlags(insns: Insn[]): boolean[] {
 
 function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean, dead: boolean): void {
   flagsDead = dead;
+  insnExit = `ep=${hex(i.eip | 0)};sn=${k};break R;`;
   try {
     emitInsnCode(em, i, k, ssB, last);
   } finally {
@@ -460,18 +486,12 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
     const form = op & 7;
     const sz = size(i, (form & 1) === 0);
     let s = '';
-    if (mem) s += faultPoint(i);
     if (form === 0 || form === 1) s += `${loadE(i, sz, 'd')}s=${regRef(reg, sz)};`;
     else if (form === 2 || form === 3) s += `d=${regRef(reg, sz)};${loadE(i, sz, 's')}`;
     else s += `d=${regRef(0, sz)};s=${hex(i.imm & (sz === 32 ? -1 : (1 << sz) - 1))};`;
-    s += aluCore(aop, sz);
-    if (aop !== 7) {
-      if (form === 0 || form === 1) s += storeE(i, sz, 't', true);
-      else if (form === 2 || form === 3) s += regSet(reg, sz, 't');
-      else s += regSet(0, sz, 't');
-    }
+    const store = aop === 7 ? '' : form <= 1 ? storeE(i, sz, 't', true) : form <= 3 ? regSet(reg, sz, 't') : regSet(0, sz, 't');
+    s += aluCore(aop, sz, store);
     em.emit(s);
-    if (mem && aop !== 7 && form < 2) em.emit(stopCheck(em, i, k));
     const fk = flagKind(aop);
     em.fl = fk < 0 ? null : { op: fk, size: sz };
     return;
@@ -480,18 +500,14 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
     case 0x80: case 0x81: case 0x83: {
       const sz = size(i, op === 0x80);
       const imm = op === 0x83 ? (i.imm << 24) >> 24 : i.imm;
-      let s = mem ? faultPoint(i) : '';
-      s += `${loadE(i, sz, 'd')}s=${hex(imm & (sz === 32 ? -1 : (1 << sz) - 1))};${aluCore(reg, sz)}`;
-      if (reg !== 7) s += storeE(i, sz, 't', true);
-      em.emit(s);
-      if (mem && reg !== 7) em.emit(stopCheck(em, i, k));
+      em.emit(`${loadE(i, sz, 'd')}s=${hex(imm & (sz === 32 ? -1 : (1 << sz) - 1))};${aluCore(reg, sz, reg !== 7 ? storeE(i, sz, 't', true) : '')}`);
       const fk = flagKind(reg);
       em.fl = fk < 0 ? null : { op: fk, size: sz };
       return;
     }
     case 0x84: case 0x85: {
       const sz = size(i, op === 0x84);
-      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'd')}s=${regRef(reg, sz)};${aluCore(4, sz)}`);
+      em.emit(`${loadE(i, sz, 'd')}s=${regRef(reg, sz)};${aluCore(4, sz)}`);
       em.fl = { op: LazyOp.LOGIC, size: sz };
       return;
     }
@@ -503,30 +519,27 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
     }
     case 0x88: case 0x89: {
       const sz = size(i, op === 0x88);
-      em.emit(`${mem ? faultPoint(i) : ''}v=${regRef(reg, sz)};${storeE(i, sz, 'v', false)}`);
-      if (mem) em.emit(stopCheck(em, i, k));
+      em.emit(`v=${regRef(reg, sz)};${storeE(i, sz, 'v', false)}`);
       return;
     }
     case 0x8a: case 0x8b: {
       const sz = size(i, op === 0x8a);
-      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'v')}${regSet(reg, sz, 'v')}`);
+      em.emit(`${loadE(i, sz, 'v')}${regSet(reg, sz, 'v')}`);
       return;
     }
     case 0xc6: case 0xc7: {
       if (reg !== 0) break;
       const sz = size(i, op === 0xc6);
-      em.emit(`${mem ? faultPoint(i) : ''}v=${hex(i.imm)};${storeE(i, sz, 'v', false)}`);
-      if (mem) em.emit(stopCheck(em, i, k));
+      em.emit(`v=${hex(i.imm)};${storeE(i, sz, 'v', false)}`);
       return;
     }
     case 0xa0: case 0xa1: case 0xa2: case 0xa3: {
       // MOV AL/AX/EAX <-> moffs (e.g. the stack-protector canary at GS:0x14)
       const sz = size(i, op === 0xa0 || op === 0xa2);
       const off = i.as32 !== 0 ? hex(i.moffs | 0) : hex(i.moffs & 0xffff);
-      if (op <= 0xa1) em.emit(`${faultPoint(i)}o=${off};${readMem(sz, i.eaSeg, 'v')}${regSet(0, sz, 'v')}`);
+      if (op <= 0xa1) em.emit(`o=${off};${readMem(sz, i.eaSeg, 'v')}${regSet(0, sz, 'v')}`);
       else {
-        em.emit(`${faultPoint(i)}o=${off};v=${regRef(0, sz)};${writeMem(sz, i.eaSeg, 'v')}`);
-        em.emit(stopCheck(em, i, k));
+        em.emit(`o=${off};v=${regRef(0, sz)};${writeMem(sz, i.eaSeg, 'v')}`);
       }
       return;
     }
@@ -539,7 +552,7 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
       const src = op === 0x1b6 || op === 0x1be ? 8 : 16;
       const signed = op >= 0x1be;
       const ext = signed ? (src === 8 ? '((v<<24)>>24)' : '((v<<16)>>16)') : 'v';
-      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, src, 'v')}${regSet(reg, i.os32 !== 0 ? 32 : 16, ext)}`);
+      em.emit(`${loadE(i, src, 'v')}${regSet(reg, i.os32 !== 0 ? 32 : 16, ext)}`);
       return;
     }
     case 0x90:
@@ -563,21 +576,19 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
   }
   if (op >= 0x50 && op <= 0x57) {
     const sz = i.os32 !== 0 ? 32 : 16;
-    em.emit(`${faultPoint(i)}v=${regRef(op & 7, sz)};${push(sz, ssB, 'v')}`);
-    em.emit(stopCheck(em, i, k));
+    em.emit(`v=${regRef(op & 7, sz)};${push(sz, ssB, 'v')}`);
     return;
   }
   if (op >= 0x58 && op <= 0x5f) {
     const sz = i.os32 !== 0 ? 32 : 16;
-    em.emit(`${faultPoint(i)}${pop(sz, ssB, 'v')}${regSet(op & 7, sz, 'v')}`);
+    em.emit(`${pop(sz, ssB, 'v')}${regSet(op & 7, sz, 'v')}`);
     return;
   }
   if (op === 0x68 || op === 0x6a) {
     const sz = i.os32 !== 0 ? 32 : 16;
     let imm = op === 0x6a ? (i.imm << 24) >> 24 : i.imm;
     if (sz === 16) imm &= 0xffff;
-    em.emit(`${faultPoint(i)}v=${hex(imm)};${push(sz, ssB, 'v')}`);
-    em.emit(stopCheck(em, i, k));
+    em.emit(`v=${hex(imm)};${push(sz, ssB, 'v')}`);
     return;
   }
   // ---- branches
@@ -616,7 +627,7 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
   // ---- more inline forms
   if (op === 0x1af || op === 0x69 || op === 0x6b) {
     const sz = i.os32 !== 0 ? 32 : 16;
-    let s = `${mem ? faultPoint(i) : ''}${loadE(i, sz, 'd')}`;
+    let s = `${loadE(i, sz, 'd')}`;
     if (op === 0x1af) s += `s=${regRef(reg, sz)};`;
     else s += `s=${hex(op === 0x6b ? (i.imm << 24) >> 24 : sz === 16 ? (i.imm << 16) >> 16 : i.imm)};`;
     if (sz === 32) s += `t=Math.imul(d,s);v=(d*s)!==t?0x801:0;${regSet(reg, 32, 't')}`;
@@ -635,8 +646,7 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
       if (reg === 5) f = `t=d>>>${n};v=((d>>>${n - 1})&1)${n === 1 ? '|(((d>>>31)&1)<<11)' : ''};`;
       else if (reg === 7) f = `t=d>>${n};v=(d>>${n - 1})&1;`;
       else f = `t=d<<${n};v=(d>>>${32 - n})&1;v|=(((t>>>31)&1)^v)<<11;`;
-      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, 32, 'd')}${f}c.lzOp=0;c.flags=(c.flags&~0x8d5)|P[t&0xff]|(t===0?0x40:0)|(t<0?0x80:0)|v;${storeE(i, 32, 't', true)}`);
-      if (mem) em.emit(stopCheck(em, i, k));
+      em.emit(`${loadE(i, 32, 'd')}${f}${storeE(i, 32, 't', true)}c.lzOp=0;c.flags=(c.flags&~0x8d5)|P[t&0xff]|(t===0?0x40:0)|(t<0?0x80:0)|v;`);
       em.fl = null;
       return;
     }
@@ -646,27 +656,29 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
       if (reg === 5) f = 't=d>>>s;v=((d>>>(s-1))&1)|(s===1?((d>>>31)&1)<<11:0);';
       else if (reg === 7) f = 't=d>>s;v=(d>>(s-1))&1;';
       else f = 't=d<<s;v=(d>>>(32-s))&1;v|=(((t>>>31)&1)^v)<<11;';
-      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, 32, 'd')}s=g1&31;if(s!==0){${f}c.lzOp=0;c.flags=(c.flags&~0x8d5)|P[t&0xff]|(t===0?0x40:0)|(t<0?0x80:0)|v;${storeE(i, 32, 't', true)}}`);
-      if (mem) em.emit(stopCheck(em, i, k));
+      em.emit(`${loadE(i, 32, 'd')}s=g1&31;if(s!==0){${f}${storeE(i, 32, 't', true)}c.lzOp=0;c.flags=(c.flags&~0x8d5)|P[t&0xff]|(t===0?0x40:0)|(t<0?0x80:0)|v;}`);
       em.fl = null;
       return;
     }
+    if (mem && (reg === 2 || reg === 3)) {
+      // RCL/RCR of memory: SH sets CF (which they read) before the store, whose slow path re-runs the instruction
+      emitGeneric(em, i, k, last);
+      return;
+    }
     const count = n >= 0 ? `${n}` : '(g1&31)';
-    em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'd')}s=${count};if(s!==0){t=SH(c,${reg},d,s,${sz});${storeE(i, sz, 't', true)}}`);
-    if (mem) em.emit(stopCheck(em, i, k));
+    em.emit(`${loadE(i, sz, 'd')}s=${count};if(s!==0){t=SH(c,${reg},d,s,${sz});${storeE(i, sz, 't', true)}}`);
     em.fl = null;
     return;
   }
   if (op >= 0x190 && op <= 0x19f) {
     const cond = fusedCond(em.fl, op & 15) ?? `c.cond(${op & 15})`;
-    em.emit(`${mem ? faultPoint(i) : ''}v=(${cond})?1:0;${storeE(i, 8, 'v', false)}`);
-    if (mem) em.emit(stopCheck(em, i, k));
+    em.emit(`v=(${cond})?1:0;${storeE(i, 8, 'v', false)}`);
     return;
   }
   if (op >= 0x140 && op <= 0x14f) {
     const sz = i.os32 !== 0 ? 32 : 16;
     const cond = fusedCond(em.fl, op & 15) ?? `c.cond(${op & 15})`;
-    em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'v')}if(${cond}){${regSet(reg, sz, 'v')}}`);
+    em.emit(`${loadE(i, sz, 'v')}if(${cond}){${regSet(reg, sz, 'v')}}`);
     return;
   }
   if (op === 0x99 || op === 0x98) {
@@ -690,7 +702,6 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
     let s = `${faultPoint(i)}${loadE(i, sz, 't')}`;
     if (reg === 6) {
       em.emit(`${s}${push(sz, ssB, 't')}`);
-      em.emit(stopCheck(em, i, k));
       em.fl = null; // t was reused
       return;
     }
@@ -704,24 +715,22 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
   if ((op === 0xff || op === 0xfe) && (reg === 0 || reg === 1)) {
     const sz = size(i, op === 0xfe);
     const kind = reg === 0 ? LazyOp.INC : LazyOp.DEC;
-    em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'd')}s=1;t=(d${reg === 0 ? '+' : '-'}1)${sz === 32 ? '|0' : mask(sz)};c.lazy(${kind},${sz},d,1,t);${storeE(i, sz, 't', true)}`);
-    if (mem) em.emit(stopCheck(em, i, k));
+    em.emit(`${loadE(i, sz, 'd')}s=1;t=(d${reg === 0 ? '+' : '-'}1)${sz === 32 ? '|0' : mask(sz)};${storeE(i, sz, 't', true)}c.lazy(${kind},${sz},d,1,t);`);
     em.fl = { op: kind, size: sz };
     return;
   }
   if ((op === 0xf7 || op === 0xf6) && reg <= 3) {
     const sz = size(i, op === 0xf6);
     if (reg <= 1) {
-      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'd')}s=${hex(i.imm & (sz === 32 ? -1 : (1 << sz) - 1))};${aluCore(4, sz)}`);
+      em.emit(`${loadE(i, sz, 'd')}s=${hex(i.imm & (sz === 32 ? -1 : (1 << sz) - 1))};${aluCore(4, sz)}`);
       em.fl = { op: LazyOp.LOGIC, size: sz };
       return;
     }
-    if (reg === 2) em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 'd')}t=(~d)${sz === 32 ? '|0' : mask(sz)};${storeE(i, sz, 't', true)}`);
+    if (reg === 2) em.emit(`${loadE(i, sz, 'd')}t=(~d)${sz === 32 ? '|0' : mask(sz)};${storeE(i, sz, 't', true)}`);
     else {
-      em.emit(`${mem ? faultPoint(i) : ''}${loadE(i, sz, 's')}d=0;t=(-s)${sz === 32 ? '|0' : mask(sz)};${lazy(LazyOp.SUB, sz)}${storeE(i, sz, 't', true)}`);
+      em.emit(`${loadE(i, sz, 's')}d=0;t=(-s)${sz === 32 ? '|0' : mask(sz)};${storeE(i, sz, 't', true)}${lazy(LazyOp.SUB, sz)}`);
       em.fl = { op: LazyOp.SUB, size: sz };
     }
-    if (mem) em.emit(stopCheck(em, i, k));
     if (reg === 2) {
       // NOT leaves the flags alone, but d/s/t no longer hold the producer's operands
       em.fl = null;
@@ -729,7 +738,7 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
     return;
   }
   if (op === 0xc9 && ssB !== 0 && i.os32 !== 0) {
-    em.emit(`${faultPoint(i)}o=g5;${readMem(32, 2, 'v')}g4=(o+4)|0;g5=v;`);
+    em.emit(`o=g5;${readMem(32, 2, 'v')}g4=(o+4)|0;g5=v;`);
     return;
   }
   if (op === 0x131) {
@@ -739,6 +748,11 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
     return;
   }
   // ---- everything else: the interpreter's semantics on predecoded fields
+  emitGeneric(em, i, k, last);
+}
+
+/** Emit `i` as a call of its `OPS` semantics (see {@link generic}), leaving the region when that code asks to. */
+function emitGeneric(em: Emitter, i: Insn, k: number, last: boolean): void {
   em.saves[em.bi]![k] = 1;
   em.emit(generic(i));
   em.fl = null;

@@ -497,6 +497,8 @@ export class Translator implements WriteWatcher {
     const jcMax = this.jcMax;
     let n = 0;
     let cur: Region | null = null;
+    /** The last region left before its first instruction: interpret that one. */
+    let step = false;
     try {
       while (n < budget) {
         if ((c.flags & (Flag.TF | Flag.RF)) !== 0 || c.bpExec || c.bpDataMask !== 0) {
@@ -511,6 +513,7 @@ export class Translator implements WriteWatcher {
         const h = Math.imul(e, 0x9e3779b1) >>> (32 - JC_BITS);
         const tab = c.cpl === 3 ? c.tlbRU : c.tlbR;
         if (
+          !step &&
           jcEip[h] === e &&
           jcPhys[h] === ((c.tlbPhys[pg]! << 12) | (lin & 0xfff)) &&
           tab[pg]! >= 0 &&
@@ -527,9 +530,11 @@ export class Translator implements WriteWatcher {
           n += k;
           this.jitInsns += k;
           if (this.mustStop()) break;
+          step = k === 0;
           continue;
         }
-        const b = this.lookup();
+        const b = step ? null : this.lookup();
+        step = false;
         if (b === null || b.n > budget - n || ((b.region !== null ? b.region.maxEip : b.maxEip) >>> 0) > (c.segLimit[1]! >>> 0) || !b.valid) {
           const r = c.interpretSlice(b !== null && b.n > budget - n ? budget - n : 1);
           if (r < 0) {
@@ -564,6 +569,8 @@ export class Translator implements WriteWatcher {
         n += k;
         this.jitInsns += k;
         if (this.mustStop()) break;
+        // a region that left at its first instruction (a memory slow path) leaves it to the interpreter
+        step = k === 0;
       }
     } catch (e) {
       if (e !== FAULT || cur === null) throw e;
