@@ -12,6 +12,13 @@ function flat(engine: 'interpreter' | 'translator', code: number[], options: { m
   return m;
 }
 
+/** Wake the halted CPU at `eip` and run it to the next HLT. */
+function rerunAt(m: TestMachine, eip: number): void {
+  m.cpu.eip = eip;
+  m.cpu.runState = 0;
+  runUntilHalt(m.cpu);
+}
+
 /** #PF -> HLT at 0x3000; paging on with an identity map of the first 4 MiB, page `hole` not present. */
 function pagingWithHole(m: TestMachine, hole: number): void {
   const mem = m.memory;
@@ -25,6 +32,19 @@ function pagingWithHole(m: TestMachine, hole: number): void {
   m.cpu.cr3 = 0x4000;
   m.cpu.cr0 |= 0x80000000;
   m.cpu.flushTlbAll();
+}
+
+type EndState = ReturnType<typeof getRegs> & { cr2: number; retired: number; err: number };
+
+/** Run `code` to HLT on both engines with page 0x1ff not present: registers, CR2, retired count and the dword at ESP (a fault's error code). */
+function onBothEnginesWithHole(code: number[]): { a: EndState; b: EndState } {
+  const run = (engine: 'interpreter' | 'translator'): EndState => {
+    const m = flat(engine, code);
+    pagingWithHole(m, 0x1ff);
+    runUntilHalt(m.cpu);
+    return { ...getRegs(m.cpu), cr2: m.cpu.cr2 >>> 0, retired: m.cpu.retired, err: m.memory.read32(m.cpu.reg32[4]! >>> 0) };
+  };
+  return { a: run('interpreter'), b: run('translator') };
 }
 
 describe('block translator', () => {
@@ -86,15 +106,11 @@ describe('block translator', () => {
     // mov eax, 1 ; hlt
     const m = flat('translator', [0xb8, ...d32(1), 0xf4]);
     runUntilHalt(m.cpu);
-    m.cpu.eip = 0x1000;
-    m.cpu.runState = 0;
-    runUntilHalt(m.cpu);
+    rerunAt(m, 0x1000);
     expect(m.cpu.jitStats!.compiled).toBeGreaterThan(0);
     // a DMA write replaces the immediate
     m.memory.write(0x1001, Uint8Array.of(...d32(42)));
-    m.cpu.eip = 0x1000;
-    m.cpu.runState = 0;
-    runUntilHalt(m.cpu);
+    rerunAt(m, 0x1000);
     expect(m.cpu.reg32[0]).toBe(42);
     expect(m.cpu.jitStats!.invalidated).toBeGreaterThan(0);
   });
@@ -162,9 +178,7 @@ describe('block translator', () => {
     m.memory.write32(0x5000 + 8 * 4, 0x7000 | 3);
     m.cpu.flushTlbAll();
     m.cpu.reg32[0] = 0;
-    m.cpu.eip = 0x8000;
-    m.cpu.runState = 0;
-    runUntilHalt(m.cpu);
+    rerunAt(m, 0x8000);
     expect(m.cpu.reg32[0]).toBe(200);
     // the first page's code was not written: it stays compiled
     expect(m.cpu.jitStats!.invalidated).toBe(0);
@@ -186,14 +200,7 @@ describe('block translator', () => {
   it('keeps the registers a REP string instruction left when it faults inside a region', () => {
     // add ebx,5 ; mov esi,0x1800 ; mov edi,0x1fe ffc ; mov ecx,8 ; rep movsb ; inc eax ; hlt
     // (page 0x1ff is not present: four bytes are copied, then #PF with ECX/ESI/EDI advanced)
-    const run = (engine: 'interpreter' | 'translator'): ReturnType<typeof getRegs> & { cr2: number; retired: number } => {
-      const m = flat(engine, [0x83, 0xc3, 0x05, 0xbe, ...d32(0x1800), 0xbf, ...d32(0x1feffc), 0xb9, ...d32(8), 0xf3, 0xa4, 0x40, 0xf4]);
-      pagingWithHole(m, 0x1ff);
-      runUntilHalt(m.cpu);
-      return { ...getRegs(m.cpu), cr2: m.cpu.cr2 >>> 0, retired: m.cpu.retired };
-    };
-    const a = run('interpreter');
-    const b = run('translator');
+    const { a, b } = onBothEnginesWithHole([0x83, 0xc3, 0x05, 0xbe, ...d32(0x1800), 0xbf, ...d32(0x1feffc), 0xb9, ...d32(8), 0xf3, 0xa4, 0x40, 0xf4]);
     expect(b).toEqual(a);
     expect(a.cr2).toBe(0x1ff000);
     expect(a.ecx).toBe(4);
@@ -203,15 +210,7 @@ describe('block translator', () => {
 
   it('leaves the interpreter state on a page fault inside a block', () => {
     // paging on; the second load touches a not-present page
-    const run = (engine: 'interpreter' | 'translator'): ReturnType<typeof getRegs> & { cr2: number; retired: number; err: number } => {
-      const m = flat(engine, [0x40, 0x8b, 0x1d, ...d32(0x1800), 0x41, 0x8b, 0x15, ...d32(0x1ff000), 0x42, 0xf4]);
-      const mem = m.memory;
-      pagingWithHole(m, 0x1ff);
-      runUntilHalt(m.cpu);
-      return { ...getRegs(m.cpu), cr2: m.cpu.cr2 >>> 0, retired: m.cpu.retired, err: mem.read32(m.cpu.reg32[4]! >>> 0) };
-    };
-    const a = run('interpreter');
-    const b = run('translator');
+    const { a, b } = onBothEnginesWithHole([0x40, 0x8b, 0x1d, ...d32(0x1800), 0x41, 0x8b, 0x15, ...d32(0x1ff000), 0x42, 0xf4]);
     expect(b).toEqual(a);
     expect(a.cr2).toBe(0x1ff000);
     expect(a.eax).toBe(1);
