@@ -22,6 +22,13 @@ function rerunAt(m: TestMachine, eip: number): void {
 /** #PF -> HLT at 0x3000; paging on with an identity map of the first 4 MiB, page `hole` not present. */
 function pagingWithHole(m: TestMachine, hole: number): void {
   const mem = m.memory;
+  // a GDT with the flat code (0x08) and data (0x10) descriptors that the #PF gate uses
+  mem.write32(0xa008, 0x0000ffff);
+  mem.write32(0xa00c, 0x00cf9b00);
+  mem.write32(0xa010, 0x0000ffff);
+  mem.write32(0xa014, 0x00cf9300);
+  m.cpu.gdtBase = 0xa000;
+  m.cpu.gdtLimit = 0x17;
   m.cpu.idtBase = 0x2000;
   m.cpu.idtLimit = 0xff;
   mem.write32(0x2000 + 14 * 8, (0x08 << 16) | 0x3000);
@@ -206,6 +213,9 @@ describe('block translator', () => {
     expect(a.ecx).toBe(4);
     expect(a.ebx).toBe(5);
     expect(a.edi).toBe(0x1ff000);
+    // the #PF handler ran (HLT at 0x3000) and got a write fault's error code
+    expect(a.eip).toBe(0x3001);
+    expect(a.err & 2).toBe(2);
   });
 
   it('leaves the interpreter state on a page fault inside a block', () => {
@@ -216,5 +226,7 @@ describe('block translator', () => {
     expect(a.eax).toBe(1);
     expect(a.ecx).toBe(1);
     expect(a.edx).toBe(0x633); // the load into EDX faulted: reset value kept
+    expect(a.eip).toBe(0x3001); // the #PF handler ran
+    expect(a.err).toBe(0); // a supervisor read of a not-present page
   });
 });
