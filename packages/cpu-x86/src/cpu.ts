@@ -943,6 +943,17 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
     if ((last ^ lin) >>> 12 !== 0 && this.wrTab[last >>> 12]! < 0) this.translate(last, true, this.cpl === 3);
   }
 
+  /**
+   * Before an instruction that reads CF and stores to its r/m operand (ADC,
+   * SBB, RCL, RCR), after its read: raise now the page fault its store
+   * would, so that a faulting instruction leaves the flags as they were
+   * (SDM vol. 3 6.5: a fault is reported with the state before the
+   * instruction; it re-runs after the handler, with the same CF).
+   */
+  probeRmWrite(size: number): void {
+    if (this.modrm < 0xc0) this.probeWrite((this.segBase[this.eaSeg]! + this.eaOff) | 0, size >>> 3);
+  }
+
   /** Supervisor-privileged linear read (descriptor tables, TSS, IDT). */
   sysRead8(lin: number): number {
     const e = this.tlbR[lin >>> 12]!;

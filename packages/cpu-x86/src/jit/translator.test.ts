@@ -218,6 +218,35 @@ describe('block translator', () => {
     expect(a.err & 2).toBe(2);
   });
 
+  it('faults an ADC, SBB or RCL whose store hits a read-only page with CF as it was before (both engines)', () => {
+    // mov eax,k ; stc ; <insn on dword [0x1ff000]> ; hlt -- page 0x1ff read-only and CR0.WP set: the
+    // store faults, and the #PF frame's EFLAGS must still have CF=1 (each instruction would clear it)
+    const insns = [
+      [0x11, 0x05, ...d32(0x1ff000)], // adc [m], eax: 1 + 1 + 1
+      [0x83, 0x15, ...d32(0x1ff000), 0x01], // adc [m], 1
+      [0x19, 0x05, ...d32(0x1ff000)], // sbb [m], eax: 1 - 0 - 1
+      [0xd1, 0x15, ...d32(0x1ff000)], // rcl [m], 1: top bit 0
+    ];
+    for (const [n, insn] of insns.entries()) {
+      for (const engine of ['interpreter', 'translator'] as const) {
+        const m = flat(engine, [0xb8, ...d32(n === 2 ? 0 : 1), 0xf9, ...insn, 0xf4]);
+        pagingWithHole(m, 0x3ff);
+        m.memory.write32(0x5000 + 0x1ff * 4, 0x1ff000 | 1);
+        m.memory.write32(0x1ff000, 1);
+        m.cpu.cr0 |= 0x10000;
+        m.cpu.flushTlbAll();
+        runUntilHalt(m.cpu);
+        const esp = m.cpu.reg32[4]! >>> 0;
+        const what = `${engine}, instruction ${n}`;
+        expect(m.cpu.eip, what).toBe(0x3001); // the #PF handler ran
+        expect(m.cpu.cr2 >>> 0, what).toBe(0x1ff000);
+        expect(m.memory.read32(esp) & 3, `${what}: a protection fault on a write`).toBe(3);
+        expect(m.memory.read32(esp + 12) & 1, `${what}: CF in the frame`).toBe(1);
+        expect(m.memory.read32(0x1ff000), what).toBe(1);
+      }
+    }
+  });
+
   it('leaves the interpreter state on a page fault inside a block', () => {
     // paging on; the second load touches a not-present page
     const { a, b } = onBothEnginesWithHole([0x40, 0x8b, 0x1d, ...d32(0x1800), 0x41, 0x8b, 0x15, ...d32(0x1ff000), 0x42, 0xf4]);

@@ -24,16 +24,22 @@ function aluOp(cpu: Cpu): void {
   const reg = (cpu.modrm >> 3) & 7;
   switch (opc & 7) {
     case 0: {
-      const r = alu(cpu, op, cpu.rm8(), cpu.reg8[R8[reg]!]!, 8);
+      const a = cpu.rm8();
+      if (op === 2 || op === 3) cpu.probeRmWrite(8);
+      const r = alu(cpu, op, a, cpu.reg8[R8[reg]!]!, 8);
       if (op !== 7) cpu.setRm8(r);
       return;
     }
     case 1:
       if (cpu.os32 !== 0) {
-        const r = alu(cpu, op, cpu.rm32(), cpu.reg32[reg]!, 32);
+        const a = cpu.rm32();
+        if (op === 2 || op === 3) cpu.probeRmWrite(32);
+        const r = alu(cpu, op, a, cpu.reg32[reg]!, 32);
         if (op !== 7) cpu.setRm32(r);
       } else {
-        const r = alu(cpu, op, cpu.rm16(), cpu.reg16[reg << 1]!, 16);
+        const a = cpu.rm16();
+        if (op === 2 || op === 3) cpu.probeRmWrite(16);
+        const r = alu(cpu, op, a, cpu.reg16[reg << 1]!, 16);
         if (op !== 7) cpu.setRm16(r);
       }
       return;
@@ -58,10 +64,14 @@ function aluEvGv(cpu: Cpu): void {
   const op = (cpu.opcode >> 3) & 7;
   const reg = (cpu.modrm >> 3) & 7;
   if (cpu.os32 !== 0) {
-    const r = alu(cpu, op, cpu.rm32(), cpu.reg32[reg]!, 32);
+    const a = cpu.rm32();
+    if (op === 2 || op === 3) cpu.probeRmWrite(32);
+    const r = alu(cpu, op, a, cpu.reg32[reg]!, 32);
     if (op !== 7) cpu.setRm32(r);
   } else {
-    const r = alu(cpu, op, cpu.rm16(), cpu.reg16[reg << 1]!, 16);
+    const a = cpu.rm16();
+    if (op === 2 || op === 3) cpu.probeRmWrite(16);
+    const r = alu(cpu, op, a, cpu.reg16[reg << 1]!, 16);
     if (op !== 7) cpu.setRm16(r);
   }
 }
@@ -90,17 +100,24 @@ function movGvEv(cpu: Cpu): void {
 function grp1(cpu: Cpu): void {
   const op = (cpu.modrm >> 3) & 7;
   const opc = cpu.opcode;
+  const carry = op === 2 || op === 3;
   if (opc === 0x80 || opc === 0x82) {
-    const r = alu(cpu, op, cpu.rm8(), cpu.imm, 8);
+    const a = cpu.rm8();
+    if (carry) cpu.probeRmWrite(8);
+    const r = alu(cpu, op, a, cpu.imm, 8);
     if (op !== 7) cpu.setRm8(r);
     return;
   }
   const imm = opc === 0x83 ? (cpu.imm << 24) >> 24 : cpu.imm;
   if (cpu.os32 !== 0) {
-    const r = alu(cpu, op, cpu.rm32(), imm, 32);
+    const a = cpu.rm32();
+    if (carry) cpu.probeRmWrite(32);
+    const r = alu(cpu, op, a, imm, 32);
     if (op !== 7) cpu.setRm32(r);
   } else {
-    const r = alu(cpu, op, cpu.rm16(), imm, 16);
+    const a = cpu.rm16();
+    if (carry) cpu.probeRmWrite(16);
+    const r = alu(cpu, op, a, imm, 16);
     if (op !== 7) cpu.setRm16(r);
   }
 }
@@ -404,17 +421,22 @@ function shiftGrp(cpu: Cpu): void {
   const o = cpu.opcode;
   const op = (cpu.modrm >> 3) & 7;
   const count = o === 0xc0 || o === 0xc1 ? cpu.imm : o === 0xd0 || o === 0xd1 ? 1 : cpu.reg8[4]!;
+  // RCL/RCR read CF: probe the store first (see Cpu.probeRmWrite)
+  const carry = op === 2 || op === 3;
   if ((o & 1) === 0) {
     const a = cpu.rm8();
     if ((count & 31) === 0) return;
+    if (carry) cpu.probeRmWrite(8);
     cpu.setRm8(shift(cpu, op, a, count, 8));
   } else if (cpu.os32 !== 0) {
     const a = cpu.rm32();
     if ((count & 31) === 0) return;
+    if (carry) cpu.probeRmWrite(32);
     cpu.setRm32(shift(cpu, op, a, count, 32));
   } else {
     const a = cpu.rm16();
     if ((count & 31) === 0) return;
+    if (carry) cpu.probeRmWrite(16);
     cpu.setRm16(shift(cpu, op, a, count, 16));
   }
 }
