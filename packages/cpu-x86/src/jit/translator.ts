@@ -261,6 +261,7 @@ export class Translator implements WriteWatcher {
       const p = this.pageList[i]!;
       this.pageListed[p] = 0;
       this.merges[p] = 0;
+      this.jcPages[p] = 0;
       for (let b: Block | null = this.pageBlocks[p]!; b !== null; b = b.pnext) {
         b.valid = false;
         this.table[hash(b.phys)] = null;
@@ -272,7 +273,6 @@ export class Translator implements WriteWatcher {
     this.compiledCount = 0;
     this.jcMode.fill(-1);
     this.jcRegion.fill(NO_REGION);
-    this.jcPages.fill(0);
     this.cpu.jitStop = true;
   }
 
