@@ -113,6 +113,12 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
   jitN = 0;
   /** Set by a translated region when it faults: EIP of the faulting instruction. @internal */
   jitP = 0;
+  /**
+   * Set by a translated region on every return: 0, or the instructions left in
+   * its block when it left at a memory slow path (the dispatcher interprets
+   * them, from the instruction that took the slow path). @internal
+   */
+  jitRest = 0;
 
   /** EAX..EDI (ModRM order). */
   readonly reg32 = new Int32Array(8);

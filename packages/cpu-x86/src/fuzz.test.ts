@@ -211,8 +211,6 @@ describe('random-program differential: translator vs interpreter', () => {
       const r = lockstep(mode, 0x2545f491 ^ mode.charCodeAt(1) * 131, 150_000);
       expect(r.retired).toBeGreaterThanOrEqual(150_000);
       expect(r.compiled).toBeGreaterThan(100);
-      // v86 mode takes ~115 s since this session's translator changes (3.4 s before): a slowdown
-      // under investigation (issue #8 note), not a correctness failure
-    }, 300_000);
+    }, 120_000);
   }
 });

@@ -155,9 +155,11 @@ function regSet(n: number, size: number, v: string): string {
  * Statements reading `size` bits at `seg`:`o` into `dst` (o already set).
  * Anything but RAM through the TLB within the segment (a TLB miss, MMIO,
  * a watched code page, a page fault, an unaligned dword) leaves the region
- * before the instruction, which the dispatcher then runs through the
- * interpreter: the region holds no code for it (V8 deoptimizes a function
- * at any operation it reaches for the first time after optimizing it).
+ * before the instruction, and the dispatcher runs the rest of the block,
+ * from that instruction, through the interpreter: the region holds no code
+ * for slow paths (V8 deoptimizes a function at any operation it reaches for
+ * the first time after optimizing it), and a block that started at that
+ * instruction would only leave at once again.
  */
 function readMem(size: number, seg: number, dst: string): string {
   const slowExit = insnExit;
@@ -342,7 +344,7 @@ export function generateRegion(blocks: RegionBlock[], ssB: number, words: boolea
   // CPL changes are runtime instructions, which leave the region)
   const locals = em.out.length;
   em.emit('');
-  em.emit('let o=0,lin=0,e=0,a=0,v=0,d=0,s=0,t=0,x=0,n=0,p=0,sy=0,ep=0,sn=0;');
+  em.emit('let o=0,lin=0,e=0,a=0,v=0,d=0,s=0,t=0,x=0,n=0,p=0,sy=0,ep=0,sn=0,sl=0;');
   const regDecl = em.out.length;
   em.emit('');
   em.emit('try{R:for(;;){switch(bi){');
@@ -363,7 +365,7 @@ export function generateRegion(blocks: RegionBlock[], ssB: number, words: boolea
   em.emit(`case -1:switch(t){${cases}}ep=t;break R;`);
   // every exit only assigns locals and breaks: the shared epilogue stores them (no operation
   // on a rarely taken exit path that V8 would deoptimize at when it first runs)
-  em.emit(`default:ep=c.eip;break R}}}catch(err){if(sy===0){${WRITE_BACK}}c.jitBi=bi;c.jitN=n;c.jitP=p;throw err}c.eip=ep;n+=sn;${WRITE_BACK}return n};`);
+  em.emit(`default:ep=c.eip;break R}}}catch(err){if(sy===0){${WRITE_BACK}}c.jitBi=bi;c.jitN=n;c.jitP=p;throw err}c.eip=ep;c.jitRest=sl;n+=sn;${WRITE_BACK}return n};`);
   const body = em.out.join('\n');
   // guest registers live in locals g0..g7: loaded at entry, written back on the way out
   // (return or fault) and around calls into the interpreter's code
@@ -463,7 +465,8 @@ function deadFlags(insns: Insn[]): boolean[] {
 
 function emitInsn(em: Emitter, i: Insn, k: number, ssB: number, last: boolean, dead: boolean): void {
   flagsDead = dead;
-  insnExit = `ep=${hex(i.eip | 0)};sn=${k};break R;`;
+  // the rest of the block, from this instruction, is left to the interpreter
+  insnExit = `ep=${hex(i.eip | 0)};sn=${k};sl=${em.lens[em.bi]! - k};break R;`;
   try {
     emitInsnCode(em, i, k, ssB, last);
   } finally {

@@ -204,6 +204,29 @@ describe('block translator', () => {
     expect(s.hits + s.misses).toBeLessThan(60);
   });
 
+  it('leaves the rest of a block to the interpreter after a slow path, building no block there', () => {
+    // mov ecx,1000 ; L: add eax,ecx ; mov ebx,[0x2001] (unaligned: a slow path every time) ;
+    // add edx,ebx ; inc esi ; dec ecx ; jnz L ; hlt
+    const code = [0xb9, ...d32(1000), 0x01, 0xc8, 0x8b, 0x1d, ...d32(0x2001), 0x01, 0xda, 0x46, 0x49, 0x75, 0xf2, 0xf4];
+    const a = flat('interpreter', code);
+    const b = flat('translator', code);
+    for (const m of [a, b]) {
+      m.memory.write32(0x2000, 0x04030201);
+      m.memory.write32(0x2004, 0x08070605);
+      m.cpu.reg32[2] = 0;
+      runUntilHalt(m.cpu);
+    }
+    expect(getRegs(b.cpu)).toEqual(getRegs(a.cpu));
+    expect(b.cpu.retired).toBe(a.cpu.retired);
+    expect(b.cpu.reg32[2]! >>> 0).toBe((1000 * 0x05040302) >>> 0);
+    const s = b.cpu.jitStats!;
+    // the entry block and the loop's: none starting at the slow load or after it
+    expect(s.blocks).toBe(2);
+    // per iteration, the ADD ran compiled and the load and what follows it interpreted
+    expect(s.jitInstructions).toBeGreaterThanOrEqual(1000);
+    expect(s.interpretedInstructions).toBeGreaterThanOrEqual(5 * 999);
+  });
+
   it('keeps the registers a REP string instruction left when it faults inside a region', () => {
     // add ebx,5 ; mov esi,0x1800 ; mov edi,0x1fe ffc ; mov ecx,8 ; rep movsb ; inc eax ; hlt
     // (page 0x1ff is not present: four bytes are copied, then #PF with ECX/ESI/EDI advanced)

@@ -497,8 +497,6 @@ export class Translator implements WriteWatcher {
     const jcMax = this.jcMax;
     let n = 0;
     let cur: Region | null = null;
-    /** The last region left before its first instruction: interpret that one. */
-    let step = false;
     try {
       while (n < budget) {
         if ((c.flags & (Flag.TF | Flag.RF)) !== 0 || c.bpExec || c.bpDataMask !== 0) {
@@ -513,7 +511,6 @@ export class Translator implements WriteWatcher {
         const h = Math.imul(e, 0x9e3779b1) >>> (32 - JC_BITS);
         const tab = c.cpl === 3 ? c.tlbRU : c.tlbR;
         if (
-          !step &&
           jcEip[h] === e &&
           jcPhys[h] === ((c.tlbPhys[pg]! << 12) | (lin & 0xfff)) &&
           tab[pg]! >= 0 &&
@@ -530,11 +527,14 @@ export class Translator implements WriteWatcher {
           n += k;
           this.jitInsns += k;
           if (this.mustStop()) break;
-          step = k === 0;
+          if (c.jitRest === 0) continue;
+          const r = this.interpretRest(budget - n);
+          if (r < 0) return -(n + (-r - 1)) - 1;
+          n += r;
+          if (r === 0 || c.runState !== 0 || this.mustStop()) break;
           continue;
         }
-        const b = step ? null : this.lookup();
-        step = false;
+        const b = this.lookup();
         if (b === null || b.n > budget - n || ((b.region !== null ? b.region.maxEip : b.maxEip) >>> 0) > (c.segLimit[1]! >>> 0) || !b.valid) {
           const r = c.interpretSlice(b !== null && b.n > budget - n ? budget - n : 1);
           if (r < 0) {
@@ -569,8 +569,11 @@ export class Translator implements WriteWatcher {
         n += k;
         this.jitInsns += k;
         if (this.mustStop()) break;
-        // a region that left at its first instruction (a memory slow path) leaves it to the interpreter
-        step = k === 0;
+        if (c.jitRest === 0) continue;
+        const r = this.interpretRest(budget - n);
+        if (r < 0) return -(n + (-r - 1)) - 1;
+        n += r;
+        if (r === 0 || c.runState !== 0 || this.mustStop()) break;
       }
     } catch (e) {
       if (e !== FAULT || cur === null) throw e;
@@ -594,6 +597,20 @@ export class Translator implements WriteWatcher {
       return -n - 1;
     }
     return n;
+  }
+
+  /**
+   * A region left its block at a memory slow path (`Cpu.jitRest`): interpret
+   * the rest of the block, from the instruction that took it. A block built
+   * there would only leave at once again, so none is. Returns like
+   * `Cpu.interpretSlice`.
+   */
+  private interpretRest(left: number): number {
+    const c = this.cpu;
+    const r = c.interpretSlice(Math.min(c.jitRest, left));
+    c.jitRest = 0;
+    this.interpInsns += r < 0 ? -r - 1 : r;
+    return r;
   }
 
   /** Enter compiled block `b` of `region` in jump-cache slot `h`. */
