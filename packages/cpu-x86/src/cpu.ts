@@ -70,6 +70,8 @@ class CpuIrqLine implements IrqLine {
       if (level && !this.cpu.nmiLevel) this.cpu.nmiPending = true;
       this.cpu.nmiLevel = level;
     } else this.cpu.intrLevel = level;
+    // a device may raise it from inside a translated region (an MMIO access): leave it
+    if (level) this.cpu.jitStop = true;
   }
 }
 
@@ -105,7 +107,11 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
   readonly options: Required<Omit<CpuOptions, 'fpu' | 'translator'>> & { fpu: FpuUnit | null };
   /** The block translator, or null when the interpreter runs alone. */
   readonly jit: Translator | null;
-  /** Set when a write invalidated translated code: a running block leaves after the current instruction. */
+  /**
+   * Set when a write invalidated translated code, an interrupt line rose or an
+   * exit was requested: a running region leaves after the current instruction,
+   * so the dispatcher sees the event where the interpreter would.
+   */
   jitStop = false;
   /** Set by a translated region when it faults: index of the block it was in. @internal */
   jitBi = 0;
@@ -1354,6 +1360,7 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
   /** @inheritDoc */
   requestExit(): void {
     this.exitRequested = true;
+    this.jitStop = true;
   }
 
   /** @inheritDoc */
@@ -1520,6 +1527,7 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
     this.runState = 2;
     this.shutdownReason = reason;
     this.breakLoop = true;
+    this.jitStop = true;
     this.platform.shutdown(reason);
   }
 

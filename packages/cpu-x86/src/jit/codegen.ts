@@ -27,9 +27,9 @@
  *   fault handler restores exactly the interpreter's state and counts the
  *   retired instructions;
  * - after an `OPS` call it checks `c.jitStop`, set when a write invalidated
- *   translated code, and leaves at the next instruction; such a call also
- *   makes the next block boundary leave the region (`x`), so the dispatcher
- *   sees interrupts a device raised.
+ *   translated code or an event arrived (an interrupt a device raised during
+ *   the call's MMIO access, an exit request), and leaves at the next
+ *   instruction, where the interpreter would have seen the event too.
  *
  * @module
  */
@@ -78,18 +78,18 @@ class Emitter {
 
   /**
    * Go on at constant EIP `target` after instruction `k`: inside the region
-   * when a block starts there, no slow path ran (`x`) and the budget allows
-   * the whole block; else leave with c.eip = target.
+   * when a block starts there and the budget allows the whole block; else
+   * leave with c.eip = target.
    */
   goto(k: number, target: number): string {
     const j = this.index.get(target);
-    const stay = j === undefined ? '' : `if(x===0&&n+${this.lens[j]!}<=budget){bi=${j};continue}`;
+    const stay = j === undefined ? '' : `if(n+${this.lens[j]!}<=budget){bi=${j};continue}`;
     return `n+=${k + 1};${stay}ep=${hex(target | 0)};break R;`;
   }
 
   /** Go on at the EIP held in local `t` (returns, indirect jumps): through the region's `case -1`, which finds the block starting there. */
   gotoDyn(k: number): string {
-    return `n+=${k + 1};if(x===0){bi=-1;continue}ep=t;break R;`;
+    return `n+=${k + 1};bi=-1;continue;`;
   }
 }
 
@@ -291,7 +291,7 @@ function generic(i: Insn): string {
   return (
     `${SYNC_OUT}${savePoint(i)}c.eip=${hex(i.next)};c.opcode=${i.opcode};c.os32=${i.os32};c.as32=${i.as32};c.segOvr=${i.segOvr};c.rep=${i.rep};` +
     `c.lockPfx=${i.lockPfx};c.simdPrefix=${i.simdPrefix};c.modrm=${i.modrm};c.eaSeg=${i.eaSeg};c.eaOff=${ea};c.eaUsesEsp=${i.eaUsesEsp};` +
-    `c.imm=${hex(i.imm)};c.imm2=${hex(i.imm2)};O[${i.opcode}](c);${SYNC_IN}x=1;`
+    `c.imm=${hex(i.imm)};c.imm2=${hex(i.imm2)};O[${i.opcode}](c);${SYNC_IN}`
   );
 }
 
@@ -344,7 +344,7 @@ export function generateRegion(blocks: RegionBlock[], ssB: number, words: boolea
   // CPL changes are runtime instructions, which leave the region)
   const locals = em.out.length;
   em.emit('');
-  em.emit('let o=0,lin=0,e=0,a=0,v=0,d=0,s=0,t=0,x=0,n=0,p=0,sy=0,ep=0,sn=0,sl=0;');
+  em.emit('let o=0,lin=0,e=0,a=0,v=0,d=0,s=0,t=0,n=0,p=0,sy=0,ep=0,sn=0,sl=0;');
   const regDecl = em.out.length;
   em.emit('');
   em.emit('try{R:for(;;){switch(bi){');
@@ -745,7 +745,7 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
     return;
   }
   if (op === 0x131) {
-    // RDTSC: reads the clock, touches no device, so the region need not end (no x=1)
+    // RDTSC: reads the clock and touches no device
     em.emit(`${faultPoint(i)}${SYNC_OUT}O[0x131](c);${SYNC_IN}`);
     em.fl = null;
     return;

@@ -227,6 +227,35 @@ describe('block translator', () => {
     expect(s.interpretedInstructions).toBeGreaterThanOrEqual(5 * 999);
   });
 
+  it('leaves a region right after an instruction whose device access raised an interrupt, like the interpreter', () => {
+    // mov ecx,0x12345678 ; xadd [0x300000],ecx (a device register: its write raises INTR) ; inc ebx x3 ; hlt
+    const code = [0xb9, ...d32(0x12345678), 0x0f, 0xc1, 0x0d, ...d32(0x300000), 0x43, 0x43, 0x43, 0xf4];
+    const run = (engine: 'interpreter' | 'translator'): { ebx: number; eip: number; retired: number; written: number } => {
+      const m = flat(engine, code);
+      pagingWithHole(m, 0x3ff);
+      m.memory.write32(0x2000 + 0x20 * 8, (0x08 << 16) | 0x3000);
+      m.memory.write32(0x2000 + 0x20 * 8 + 4, 0x8e00);
+      m.cpu.idtLimit = 0x107;
+      m.cpu.reg32[3] = 0;
+      m.cpu.setFlags(m.cpu.getFlags() | 0x200);
+      m.pendingVectors.push(0x20);
+      let written = 0;
+      const read32 = m.memory.read32.bind(m.memory);
+      const write32 = m.memory.write32.bind(m.memory);
+      m.memory.read32 = (addr: number): number => (addr === 0x300000 ? 1 : read32(addr));
+      m.memory.write32 = (addr: number, v: number): void => {
+        if (addr !== 0x300000) return write32(addr, v);
+        written = v;
+        m.cpu.intr.raise();
+      };
+      runUntilHalt(m.cpu);
+      return { ebx: m.cpu.reg32[3]!, eip: m.cpu.eip, retired: m.cpu.retired, written };
+    };
+    const a = run('interpreter');
+    expect(a).toEqual({ ebx: 0, eip: 0x3001, retired: 3, written: 0x12345679 });
+    expect(run('translator')).toEqual(a);
+  });
+
   it('keeps the registers a REP string instruction left when it faults inside a region', () => {
     // add ebx,5 ; mov esi,0x1800 ; mov edi,0x1fe ffc ; mov ecx,8 ; rep movsb ; inc eax ; hlt
     // (page 0x1ff is not present: four bytes are copied, then #PF with ECX/ESI/EDI advanced)
