@@ -120,9 +120,11 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
   /** Set by a translated region when it faults: EIP of the faulting instruction. @internal */
   jitP = 0;
   /**
-   * Set by a translated region on every return: 0, or the instructions left in
+   * Set by a translated region on every return: 0; the instructions left in
    * its block when it left at a memory slow path (the dispatcher interprets
-   * them, from the instruction that took the slow path). @internal
+   * them, from the instruction that took the slow path); or -1 when it left
+   * after an instruction run by the interpreter's code, which may have changed
+   * the mode, the CPL or the debug state. @internal
    */
   jitRest = 0;
 

@@ -71,9 +71,13 @@ class Emitter {
     this.out.push(s);
   }
 
-  /** Leave the region after instruction `k` of this block (c.eip already set). */
+  /**
+   * Leave the region after instruction `k` of this block (c.eip already set),
+   * which ran through the interpreter's code: `sl=-1` tells the dispatcher to
+   * look at the CPU's state again (mode, CPL, debug traps, events).
+   */
   leave(k: number): string {
-    return `n+=${k + 1};ep=c.eip;break R;`;
+    return `n+=${k + 1};ep=c.eip;sl=-1;break R;`;
   }
 
   /**

@@ -497,79 +497,81 @@ export class Translator implements WriteWatcher {
     const jcMax = this.jcMax;
     let n = 0;
     let cur: Region | null = null;
+    // What only instructions run by the interpreter's code can change (mode, CPL, CS,
+    // debug traps), read again after those: a region that ran none (a jump out of it)
+    // leaves them as they were. -1: read them again.
+    let mode = -1;
+    let csBase = 0;
+    let csLimit = 0;
+    let tab = c.tlbR;
     try {
       while (n < budget) {
-        if ((c.flags & (Flag.TF | Flag.RF)) !== 0 || c.bpExec || c.bpDataMask !== 0) {
-          // debug traps and breakpoints are exact in the interpreter only
-          if (n > 0) return n;
-          return c.interpretSlice(budget);
+        if (mode < 0) {
+          if ((c.flags & (Flag.TF | Flag.RF)) !== 0 || c.bpExec || c.bpDataMask !== 0) {
+            // debug traps and breakpoints are exact in the interpreter only
+            if (n > 0) return n;
+            return c.interpretSlice(budget);
+          }
+          mode = this.mode();
+          csBase = c.segBase[1]!;
+          csLimit = c.segLimit[1]! >>> 0;
+          tab = c.cpl === 3 ? c.tlbRU : c.tlbR;
         }
         // the jump cache: EIP, mode and the physical address the TLB gives now must match
         const e = c.eip;
-        const lin = (c.segBase[1]! + e) | 0;
+        const lin = (csBase + e) | 0;
         const pg = lin >>> 12;
         const h = Math.imul(e, 0x9e3779b1) >>> (32 - JC_BITS);
-        const tab = c.cpl === 3 ? c.tlbRU : c.tlbR;
+        let region: Region;
+        let bi: number;
         if (
           jcEip[h] === e &&
           jcPhys[h] === ((c.tlbPhys[pg]! << 12) | (lin & 0xfff)) &&
           tab[pg]! >= 0 &&
-          jcMode[h] === this.mode() &&
+          jcMode[h] === mode &&
           jcN[h]! <= budget - n &&
-          jcMax[h]! >>> 0 <= c.segLimit[1]! >>> 0
+          jcMax[h]! >>> 0 <= csLimit
         ) {
           this.hits++;
-          const region = this.jcRegion[h]!;
-          cur = region;
-          c.jitStop = false;
-          const k = region.fn(c, this.jcBi[h]!, budget - n);
-          cur = null;
-          n += k;
-          this.jitInsns += k;
-          if (this.mustStop()) break;
-          if (c.jitRest === 0) continue;
-          const r = this.interpretRest(budget - n);
-          if (r < 0) return -(n + (-r - 1)) - 1;
-          n += r;
-          if (r === 0 || c.runState !== 0 || this.mustStop()) break;
-          continue;
-        }
-        const b = this.lookup();
-        if (b === null || b.n > budget - n || ((b.region !== null ? b.region.maxEip : b.maxEip) >>> 0) > (c.segLimit[1]! >>> 0) || !b.valid) {
-          const r = c.interpretSlice(b !== null && b.n > budget - n ? budget - n : 1);
-          if (r < 0) {
-            this.interpInsns += -r - 1;
-            return -(n + (-r - 1)) - 1;
-          }
-          this.interpInsns += r;
-          n += r;
-          if (r === 0 || c.runState !== 0 || this.mustStop()) break;
-          continue;
-        }
-        if (b.region === null) {
-          if (!b.noCompile && b.runs++ >= this.threshold) this.compile(b);
-          if (b.region === null) {
-            const r = c.interpretSlice(b.n);
+          region = this.jcRegion[h]!;
+          bi = this.jcBi[h]!;
+        } else {
+          const b = this.lookup();
+          if (b !== null && b.region === null && b.valid && !b.noCompile && b.runs++ >= this.threshold) this.compile(b);
+          if (b === null || b.region === null || b.n > budget - n || (b.region.maxEip >>> 0) > csLimit || !b.valid) {
+            // not compiled (yet), or it does not fit: interpret it (or one instruction)
+            const r = c.interpretSlice(b === null ? 1 : Math.min(b.n, budget - n));
+            mode = -1;
             if (r < 0) {
               this.interpInsns += -r - 1;
               return -(n + (-r - 1)) - 1;
             }
             this.interpInsns += r;
             n += r;
-            if (r < b.n || this.mustStop()) break;
+            if (r === 0 || c.runState !== 0 || this.mustStop()) break;
             continue;
           }
+          region = b.region;
+          bi = b.ridx;
+          this.cacheJump(h, b, region);
         }
-        const region: Region = b.region;
-        this.cacheJump(h, b, region);
         cur = region;
         c.jitStop = false;
-        const k = region.fn(c, b.ridx, budget - n);
+        const k = region.fn(c, bi, budget - n);
         cur = null;
         n += k;
         this.jitInsns += k;
+        const rest = c.jitRest;
+        // a jump out of the region: nothing the dispatcher looks at has changed
+        // (an event raised meanwhile sets jitStop)
+        if (rest === 0 && !c.jitStop) continue;
         if (this.mustStop()) break;
-        if (c.jitRest === 0) continue;
+        if (rest === 0) continue;
+        mode = -1;
+        if (rest < 0) {
+          c.jitRest = 0;
+          continue;
+        }
         const r = this.interpretRest(budget - n);
         if (r < 0) return -(n + (-r - 1)) - 1;
         n += r;
