@@ -434,7 +434,7 @@ function flagUse(i: Insn): FlagUse {
   if (op === 0x80 || op === 0x81 || op === 0x83) return regOnly && reg !== 2 && reg !== 3 ? FlagUse.Kill : FlagUse.Barrier;
   if (op === 0x84 || op === 0x85) return regOnly ? FlagUse.Kill : FlagUse.Barrier;
   if (op === 0xa8 || op === 0xa9) return FlagUse.Kill;
-  if ((op === 0xf6 || op === 0xf7) && regOnly && (reg === 0 || reg === 1 || reg === 3)) return FlagUse.Kill;
+  if ((op === 0xf6 || op === 0xf7) && regOnly && reg !== 2 && reg < 6) return FlagUse.Kill; // MUL/IMUL set every flag
   if ((op === 0x1af || op === 0x69 || op === 0x6b) && regOnly) return FlagUse.Kill;
   if (op === 0xc1 && regOnly && i.os32 !== 0 && (i.imm & 31) !== 0 && reg >= 4) return FlagUse.Kill;
   if (op === 0xd1 && regOnly && i.os32 !== 0 && reg >= 4) return FlagUse.Kill;
@@ -744,6 +744,12 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
     }
     return;
   }
+  if (op === 0xf7 || op === 0xf6) {
+    // MUL/IMUL/DIV/IDIV (reg 4..7): a #DE leaves through the slow exit, so the interpreter raises it
+    em.emit(mulDiv(i, size(i, op === 0xf6), reg));
+    em.fl = null;
+    return;
+  }
   if (op === 0xc9 && ssB !== 0 && i.os32 !== 0) {
     em.emit(`o=g5;${readMem(32, 2, 'v')}g4=(o+4)|0;g5=v;`);
     return;
@@ -756,6 +762,46 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
   }
   // ---- everything else: the interpreter's semantics on predecoded fields
   emitGeneric(em, i, k, last);
+}
+
+/** MUL/IMUL/DIV/IDIV of the accumulator by operand E (F6/F7 /4../7), as `grp3` and `divide` compute them. */
+function mulDiv(i: Insn, sz: number, reg: number): string {
+  const de = `{${insnExit}}`;
+  // flags as mulFlags: SF/ZF/PF from the low half (t), CF=OF=overflow, AF clear
+  const mf = (lo: string, ov: string): string => `c.lzOp=0;c.flags=(c.flags&~0x8d5)|P[${lo}&0xff]|(${lo}===0?0x40:0)|(((${lo}>>>${sz - 1})&1)!==0?0x80:0)|(${ov}?0x801:0);`;
+  let s = loadE(i, sz, 's');
+  if (sz === 32) {
+    if (reg <= 5) {
+      // 32x32 -> 64 exact: low dword by Math.imul, high from 16-bit halves (mid < 2^34)
+      s += 'd=g0;a=(d&0xffff)*(s&0xffff);v=(d>>>16)*(s&0xffff)+(d&0xffff)*(s>>>16);e=((d>>>16)*(s>>>16)+Math.floor((v+(a>>>16))/65536))|0;t=Math.imul(d,s);';
+      if (reg === 5) s += 'if(d<0)e=(e-s)|0;if(s<0)e=(e-d)|0;';
+      return `${s}g0=t;g2=e;${mf('t', reg === 4 ? 'e!==0' : 'e!==(t>>31)')}`;
+    }
+    // udiv64: two 16-bit steps, each dividend < 2^48 (exact)
+    const steps = 'lin=(d>>>0)*65536+(a>>>16);t=Math.floor(lin/v);lin-=t*v;lin=lin*65536+(a&0xffff);e=Math.floor(lin/v);lin-=e*v;t=t*65536+e;';
+    if (reg === 6) {
+      return `${s}if(s===0||(g2>>>0)>=(s>>>0))${de}v=s>>>0;if(g2===0){a=g0>>>0;t=Math.floor(a/v);g2=(a-t*v)|0;g0=t|0}else{a=g0;d=g2;${steps}g0=t|0;g2=lin|0}`;
+    }
+    // IDIV: magnitudes, unsigned divide, then the signs (quotient range checked like divide())
+    return (
+      `${s}if(s===0)${de}a=g0;d=g2;if(d<0){a=-a|0;d=(~d+(a===0?1:0))|0}v=s<0?-s>>>0:s>>>0;if((d>>>0)>=v)${de}${steps}` +
+      `if((g2<0)!==(s<0)?t>2147483648:t>2147483647)${de}g0=(g2<0)!==(s<0)?-t|0:t|0;g2=g2<0?-lin|0:lin|0;`
+    );
+  }
+  if (sz === 16) {
+    switch (reg) {
+      case 4: return `${s}t=(g0&0xffff)*s;${regSet(0, 16, 't')}${regSet(2, 16, 't>>>16')}${mf('(t&0xffff)', 't>0xffff')}`;
+      case 5: return `${s}t=((g0<<16)>>16)*((s<<16)>>16);${regSet(0, 16, 't')}${regSet(2, 16, 't>>16')}${mf('(t&0xffff)', 't!==((t<<16)>>16)')}`;
+      case 6: return `${s}if(s===0)${de}a=(((g2&0xffff)<<16)|(g0&0xffff))>>>0;t=Math.floor(a/s);if(t>0xffff)${de}${regSet(0, 16, 't')}${regSet(2, 16, 'a%s')}`;
+      default: return `${s}s=(s<<16)>>16;if(s===0)${de}a=((g2&0xffff)<<16)|(g0&0xffff);t=Math.trunc(a/s);if(t>32767||t<-32768)${de}${regSet(0, 16, 't')}${regSet(2, 16, 'a%s')}`;
+    }
+  }
+  switch (reg) {
+    case 4: return `${s}t=(g0&0xff)*s;${regSet(0, 16, 't')}${mf('(t&0xff)', 't>0xff')}`;
+    case 5: return `${s}t=((g0<<24)>>24)*((s<<24)>>24);${regSet(0, 16, 't')}${mf('(t&0xff)', 't!==((t<<24)>>24)')}`;
+    case 6: return `${s}if(s===0)${de}a=g0&0xffff;t=Math.floor(a/s);if(t>0xff)${de}${regSet(0, 16, '(t&0xff)|((a%s)<<8)')}`;
+    default: return `${s}s=(s<<24)>>24;if(s===0)${de}a=(g0<<16)>>16;t=Math.trunc(a/s);if(t>127||t<-128)${de}${regSet(0, 16, '(t&0xff)|((a%s&0xff)<<8)')}`;
+  }
 }
 
 /** Emit `i` as a call of its `OPS` semantics (see {@link generic}), leaving the region when that code asks to. */

@@ -64,9 +64,28 @@ function program(rnd: () => number): number[] {
     if ((rnd() & 7) === 0) return [0x04 | (reg << 3), (val() << 3) | pick([3, 6, 7])];
     return [0x40 | (reg << 3) | p, rnd() & 0x7c];
   };
+  /** A memory operand for r/m: aligned in the data area, across a page end, in the unmapped page (#PF), or [ptr + value register]. */
+  const mem = (reg: number): number[] => {
+    const x = rnd() % 6;
+    if (x === 0) return [0x05 | (reg << 3), ...d32(DATA + 0xffe + (rnd() % 3))];
+    if (x === 1) return [0x05 | (reg << 3), ...d32(0x280000 + (rnd() & 0xffc))];
+    if (x === 2) return [0x04 | (reg << 3), (val() << 3) | pick([3, 6, 7])];
+    return [0x40 | (reg << 3) | ptr(), rnd() & 0x7c];
+  };
+  /** Something that reads the flags: PUSHF; POP, SETcc, ADC, Jcc over an INC, or INC then SETB (CF kept). */
+  const flagsOut = (): void => {
+    const x = rnd() % 5;
+    if (x === 0) b(0x9c, 0x58 + val());
+    else if (x === 1) b(0x0f, 0x90 + (rnd() % 16), 0xc0 | val());
+    else if (x === 2) b(0x13, 0xc0 | (val() << 3) | val());
+    else if (x === 3) b(0x70 + (rnd() % 16), 1, 0x40);
+    else b(0x40 + val(), 0x0f, 0x92, 0xc0 | val());
+  };
+  /** Interesting operand values. */
+  const special = (): number => pick([0, 1, -1, 7, 0x80000000, 0x7fffffff, 0xffff, 0x8000, 0x80, 0xff, rnd(), rnd() & 0xff, rnd() & 0xffff, (rnd() % 64) - 32, (rnd() % 64) - 32]);
   const n = 20 + (rnd() % 60);
   for (let k = 0; k < n; k++) {
-    const kind = rnd() % 39;
+    const kind = rnd() % 41;
     switch (kind) {
       case 0: case 1: case 2: // ALU r/m32, r32 both directions
         b((((rnd() % 8) << 3) | pick([0, 1, 2, 3])), ...rm(val()));
@@ -212,6 +231,39 @@ function program(rnd: () => number): number[] {
       case 38: // SHL/SHR/SAR by a small CL (0 keeps the flags, 1 sets OF), the flags kept by PUSHF; POP
         b(0xb9, ...d32(rnd() % 4), 0xd3, 0xc0 | (pick([4, 5, 7]) << 3) | pick([0, 2]), 0x9c, 0x58 + pick([0, 2]));
         break;
+      case 39: case 40: { // MUL/IMUL/DIV/IDIV at 8/16/32 bits (#DE on zero or overflow), then the flags
+        const w = pick([0, 0, 1, 2]); // 32, 16, 8 bits
+        const opc = w === 2 ? 0xf6 : 0xf7;
+        const pre = w === 1 ? [0x66] : [];
+        if (rnd() % 3 === 0) {
+          // dividends whose quotient by +-1 is just inside or just outside the signed and unsigned ranges
+          const edges = [
+            [[-1, 0x7fffffff], [-1, 0x80000000], [0, 0x80000000], [0, 0x7fffffff], [1, 0], [0, -1]],
+            [[0, 0x8000], [-1, 0xffff8000], [-1, 0xffff7fff], [0, 0x7fff], [1, 0], [0, 0xffff]],
+            [[0, 0x80], [0, 0xff80], [0, 0xff7f], [0, 0x7f], [0, 0x100], [0, 0xff]],
+          ][w]!;
+          const [hi, lo] = pick(edges);
+          b(0xba, ...d32(hi!), 0xb8, ...d32(lo!), 0xb9, ...d32(pick([1, -1])), ...pre, opc, 0xc0 | (pick([6, 7]) << 3) | 1);
+          flagsOut();
+          break;
+        }
+        const r = 4 + (rnd() % 4);
+        b(0xb9, ...d32(special()));
+        if (rnd() & 1) b(0xb8, ...d32(special()));
+        const e = rnd() % 3;
+        if (e === 0) b(0x99);
+        else if (e === 1) b(0xba, ...d32(pick([0, 1, -1, rnd() & 0xff, rnd() & 0xffff, rnd()])));
+        if ((rnd() & 3) !== 0) b(...pre, opc, 0xc0 | (r << 3) | pick([1, 1, 0, 2, 3]));
+        else {
+          // a memory operand: stored first when it is in the data area
+          const p = ptr();
+          const disp = rnd() & 0x7c;
+          if (rnd() & 1) b(0xc7, 0x40 | p, disp, ...d32(special()), ...pre, opc, 0x40 | (r << 3) | p, disp);
+          else b(...pre, opc, ...mem(r));
+        }
+        flagsOut();
+        break;
+      }
       default: // 16-bit push/pop and CWD/CDQ
         b(0x66, 0x50 + val(), 0x66, 0x58 + val(), pick([0x99, 0x98]));
         break;
