@@ -442,6 +442,7 @@ function flagUse(i: Insn): FlagUse {
   if ((op >= 0x88 && op <= 0x8b) || op === 0x86 || op === 0x87) return regOnly ? FlagUse.None : FlagUse.Barrier;
   if (op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) return regOnly ? FlagUse.None : FlagUse.Barrier;
   if ((op >= 0xb0 && op <= 0xbf) || (op >= 0x91 && op <= 0x99) || (op === 0x8d && !regOnly)) return FlagUse.None;
+  if (op === 0xfc || op === 0xfd || (op >= 0x1c8 && op <= 0x1cf)) return FlagUse.None; // CLD/STD change DF only
   if (op === 0x90 && (i.rep === 0 || i.rep === 0xf3)) return FlagUse.None;
   return FlagUse.Barrier;
 }
@@ -742,6 +743,29 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
       // NOT leaves the flags alone, but d/s/t no longer hold the producer's operands
       em.fl = null;
     }
+    return;
+  }
+  if (op === 0xfc || op === 0xfd) {
+    // CLD/STD: DF lives in c.flags, outside the lazy arithmetic flags; d/s/t stay the producer's
+    em.emit(op === 0xfc ? 'c.flags&=~0x400;' : 'c.flags|=0x400;');
+    return;
+  }
+  if (op >= 0x1c8 && op <= 0x1cf) {
+    // BSWAP; the 16-bit form clears the low word (as the interpreter, P6)
+    const r = op & 7;
+    em.emit(i.os32 !== 0 ? `v=g${r};g${r}=(v<<24)|((v&0xff00)<<8)|((v>>>8)&0xff00)|(v>>>24);` : regSet(r, 16, '0'));
+    return;
+  }
+  if (op === 0x9e) {
+    // SAHF: SF ZF AF PF CF from AH, OF kept (materialized first)
+    em.emit('if(c.lzOp!==0)c.getFlags();c.flags=(c.flags&~0xd5)|((g0>>8)&0xd5);');
+    em.fl = null;
+    return;
+  }
+  if ((op === 0x87 || op === 0x86) && mem) {
+    // read, write the register's value, then the register: a slow write leaves before any change
+    const sz = size(i, op === 0x86);
+    em.emit(`${loadE(i, sz, 'v')}${writeMem(sz, i.eaSeg, regRef(reg, sz))}${regSet(reg, sz, 'v')}`);
     return;
   }
   if (op === 0xf7 || op === 0xf6) {

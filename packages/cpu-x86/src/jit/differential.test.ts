@@ -37,8 +37,13 @@ function setup(engine: 'interpreter' | 'translator'): TestMachine {
   cpu.idtBase = IDT;
   cpu.idtLimit = 32 * 8 - 1;
   mem.write32(PD, PT | 7);
-  // identity map of 4 MiB, except one hole (a page fault target)
-  for (let i = 0; i < 1024; i++) mem.write32(PT + i * 4, i === 0x280 ? 0 : ((i << 12) | 7) >>> 0);
+  // identity map of 4 MiB, except one hole (a page fault target) and read-only pages: one (a
+  // store there faults after the load succeeded: the slow path of the store must find nothing
+  // changed) and the page tables (a random store rewriting a PTE without INVLPG would let the
+  // engines' TLBs, both valid, set different A/D bits)
+  const ro = (i: number): boolean => i === 0x281 || i === PD >> 12 || i === PT >> 12;
+  for (let i = 0; i < 1024; i++) mem.write32(PT + i * 4, i === 0x280 ? 0 : ((i << 12) | (ro(i) ? 5 : 7)) >>> 0);
+  mem.write32(0x281000, 0x12345678);
   cpu.cr3 = PD;
   cpu.cr0 |= Cr0.PG | Cr0.WP;
   cpu.flushTlbAll();
@@ -66,9 +71,10 @@ function program(rnd: () => number): number[] {
   };
   /** A memory operand for r/m: aligned in the data area, across a page end, in the unmapped page (#PF), or [ptr + value register]. */
   const mem = (reg: number): number[] => {
-    const x = rnd() % 6;
+    const x = rnd() % 7;
     if (x === 0) return [0x05 | (reg << 3), ...d32(DATA + 0xffe + (rnd() % 3))];
     if (x === 1) return [0x05 | (reg << 3), ...d32(0x280000 + (rnd() & 0xffc))];
+    if (x === 6) return [0x05 | (reg << 3), ...d32(0x281000 + (rnd() & 0xc))];
     if (x === 2) return [0x04 | (reg << 3), (val() << 3) | pick([3, 6, 7])];
     return [0x40 | (reg << 3) | ptr(), rnd() & 0x7c];
   };
@@ -85,7 +91,7 @@ function program(rnd: () => number): number[] {
   const special = (): number => pick([0, 1, -1, 7, 0x80000000, 0x7fffffff, 0xffff, 0x8000, 0x80, 0xff, rnd(), rnd() & 0xff, rnd() & 0xffff, (rnd() % 64) - 32, (rnd() % 64) - 32]);
   const n = 20 + (rnd() % 60);
   for (let k = 0; k < n; k++) {
-    const kind = rnd() % 41;
+    const kind = rnd() % 45;
     switch (kind) {
       case 0: case 1: case 2: // ALU r/m32, r32 both directions
         b((((rnd() % 8) << 3) | pick([0, 1, 2, 3])), ...rm(val()));
@@ -264,6 +270,31 @@ function program(rnd: () => number): number[] {
         flagsOut();
         break;
       }
+      case 41: // a producer, CLD/STD or BSWAP (flags untouched), then a consumer (fused Jcc across them); DF seen by PUSHF or LODSB
+        b(pick([0x39, 0x29, 0x01, 0x21]), 0xc0 | (val() << 3) | val());
+        for (let j = 1 + (rnd() % 2); j > 0; j--) {
+          if (rnd() & 1) b(pick([0xfc, 0xfd]));
+          else b(...(rnd() % 4 === 0 ? [0x66] : []), 0x0f, 0xc8 + (rnd() % 8 === 4 ? 0 : rnd() % 8));
+        }
+        flagsOut();
+        if (rnd() & 1) b(0xac);
+        break;
+      case 42: // SAHF after a producer (OF kept), then the flags
+        b(pick([0x01, 0x29, 0x39, 0x21, 0x40, 0x48]), 0xc0 | (val() << 3) | val());
+        if (rnd() & 1) b(0xb4, rnd());
+        b(0x9e);
+        flagsOut();
+        break;
+      case 43: { // XCHG with memory (8/16/32 bits), between a producer and a consumer
+        b(pick([0x39, 0x29, 0x01, 0x21]), 0xc0 | (val() << 3) | val());
+        const w = rnd() % 3;
+        b(...(w === 1 ? [0x66] : []), w === 2 ? 0x86 : 0x87, ...(rnd() & 1 ? mem(val()) : [0x40 | (val() << 3) | ptr(), rnd() & 0x7f]));
+        flagsOut();
+        break;
+      }
+      case 44: // XCHG with memory at a page end (the slow path re-runs it), then reads it back
+        b(0x87, 0x05 | (val() << 3), ...d32(pick([DATA + 0xffc, DATA + 0xffd, DATA + 0xffe, DATA + 0xfff])), 0x8b, 0x05 | (val() << 3), ...d32(DATA + 0xffc));
+        break;
       default: // 16-bit push/pop and CWD/CDQ
         b(0x66, 0x50 + val(), 0x66, 0x58 + val(), pick([0x99, 0x98]));
         break;
