@@ -458,6 +458,8 @@ const enum FlagUse {
   Kill,
   /** INC/DEC of a register: writes all but CF, which it takes from the producer's operands when they are known. */
   KillButCf,
+  /** ROL/ROR of a register by a constant: writes CF and OF, keeps the others, cannot fault. */
+  Rotate,
 }
 
 function flagUse(i: Insn): FlagUse {
@@ -477,11 +479,13 @@ function flagUse(i: Insn): FlagUse {
   if ((op === 0x1af || op === 0x69 || op === 0x6b) && regOnly) return FlagUse.Kill;
   if (op === 0xc1 && regOnly && i.os32 !== 0 && (i.imm & 31) !== 0 && reg >= 4) return FlagUse.Kill;
   if (op === 0xd1 && regOnly && i.os32 !== 0 && reg >= 4) return FlagUse.Kill;
+  if ((op === 0xc0 || op === 0xc1 || op === 0xd0 || op === 0xd1) && regOnly && reg <= 1 && (op >= 0xd0 || (i.imm & 31) !== 0)) return FlagUse.Rotate;
   if (op >= 0x40 && op <= 0x4f) return FlagUse.KillButCf;
   if ((op >= 0x88 && op <= 0x8b) || op === 0x86 || op === 0x87) return regOnly ? FlagUse.None : FlagUse.Barrier;
   if (op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) return regOnly ? FlagUse.None : FlagUse.Barrier;
   if ((op >= 0xb0 && op <= 0xbf) || (op >= 0x91 && op <= 0x99) || (op === 0x8d && !regOnly)) return FlagUse.None;
   if (op === 0xfc || op === 0xfd || (op >= 0x1c8 && op <= 0x1cf)) return FlagUse.None; // CLD/STD change DF only
+  if ((op === 0x1bc || op === 0x1bd || op === 0x1b0 || op === 0x1b1) && regOnly) return FlagUse.Kill; // BSF/BSR, CMPXCHG set every flag
   if (op === 0x90 && (i.rep === 0 || i.rep === 0xf3)) return FlagUse.None;
   return FlagUse.Barrier;
 }
@@ -502,6 +506,11 @@ function deadFlags(insns: Insn[]): boolean[] {
       // ADC/SBB are barriers, so every producer here keeps its operands in the locals
       dead[k] = ahead === FlagUse.Kill || ahead === FlagUse.KillButCf;
       ahead = use;
+    } else if (use === FlagUse.Rotate) {
+      // its CF/OF die only before a full Kill (INC/DEC would take CF from the state it leaves);
+      // the flags it keeps are then dead too, else it reads them
+      dead[k] = ahead === FlagUse.Kill;
+      if (!dead[k]) ahead = FlagUse.Barrier;
     } else if (use === FlagUse.Barrier) ahead = FlagUse.Barrier;
   }
   return dead;
@@ -707,6 +716,20 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
       em.fl = null;
       return;
     }
+    if (n > 0 && reg <= 1) {
+      // ROL/ROR by a constant (count mod the size: 8/16-bit multiples rotate to the same value,
+      // the flags are still set): CF and OF as the interpreter's shift(), the other flags kept
+      const r = n % sz;
+      const top = sz - 1;
+      const [hiS, loS] = reg === 0 ? [r, sz - r] : [sz - r, r];
+      const rot = r === 0 ? 't=d;' : sz === 32 ? `t=(d<<${hiS})|(d>>>${loS});` : `t=((d<<${hiS})|(d>>>${loS}))${mask(sz)};`;
+      const f = reg === 0 ? `v=(t&1)|((((t>>>${top})^t)&1)<<11);` : `v=((t>>>${top})&1)|((((t>>>${top})^(t>>>${top - 1}))&1)<<11);`;
+      // flags no one sees before a later instruction overwrites them all (see deadFlags) are left out
+      const flags = flagsDead ? '' : `${f}if(c.lzOp!==0)c.getFlags();c.flags=(c.flags&~0x801)|v;`;
+      em.emit(`${loadE(i, sz, 'd')}${rot}${storeE(i, sz, 't', true)}${flags}`);
+      em.fl = null;
+      return;
+    }
     if (mem && (reg === 2 || reg === 3)) {
       // RCL/RCR of memory: SH sets CF (which they read) before the store, whose slow path re-runs the instruction
       emitGeneric(em, i, k, last);
@@ -805,6 +828,40 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
     // read, write the register's value, then the register: a slow write leaves before any change
     const sz = size(i, op === 0x86);
     em.emit(`${loadE(i, sz, 'v')}${writeMem(sz, i.eaSeg, regRef(reg, sz))}${regSet(reg, sz, 'v')}`);
+    return;
+  }
+  if (op === 0x1bc || op === 0x1bd) {
+    // BSF/BSR as the interpreter: a zero source keeps the destination and sets ZF|PF; else
+    // PF from the index, the other flags clear
+    const sz = i.os32 !== 0 ? 32 : 16;
+    const idx = op === 0x1bc ? '31-Math.clz32(v&-v)' : '31-Math.clz32(v)';
+    em.emit(`${loadE(i, sz, 'v')}if(v===0){c.lzOp=0;c.flags=(c.flags&~0x8d5)|0x44}else{t=${idx};${regSet(reg, sz, 't')}c.lzOp=0;c.flags=(c.flags&~0x8d5)|P[t]}`);
+    em.fl = null;
+    return;
+  }
+  if ((op === 0x1ba && reg >= 4) || ((op === 0x1a3 || op === 0x1ab || op === 0x1b3 || op === 0x1bb) && !mem)) {
+    // BT/BTS/BTR/BTC with an immediate bit (masked to the operand) or on a register; the
+    // register-offset forms on memory address beyond the operand and stay with the interpreter.
+    // Store first, then CF (the other flags kept): a slow store leaves before any change
+    const sz = i.os32 !== 0 ? 32 : 16;
+    const bop = op === 0x1ba ? reg - 4 : op === 0x1a3 ? 0 : op === 0x1ab ? 1 : op === 0x1b3 ? 2 : 3;
+    let s = op === 0x1ba ? `s=${i.imm & (sz - 1)};` : `s=${regRef(reg, sz)}&${sz - 1};`;
+    s += loadE(i, sz, 'v');
+    if (bop !== 0) s += `t=v${bop === 1 ? '|(1<<s)' : bop === 2 ? '&~(1<<s)' : '^(1<<s)'};${storeE(i, sz, 't', true)}`;
+    em.emit(`${s}if(c.lzOp!==0)c.getFlags();c.flags=(c.flags&~1)|((v>>>s)&1);`);
+    em.fl = null;
+    return;
+  }
+  if (op === 0x1b0 || op === 0x1b1) {
+    // CMPXCHG: flags of CMP accumulator,destination; the destination is written back even on
+    // failure (the interpreter's locked cycle): read, write, then the flags and the accumulator
+    const sz = size(i, op === 0x1b0);
+    const wrap = sz === 32 ? '(d-s)|0' : `(d-s)${mask(sz)}`;
+    let s: string;
+    if (mem) s = `${loadE(i, sz, 'v')}t=${regRef(0, sz)}===v?${regRef(reg, sz)}:v;${writeMem(sz, i.eaSeg, 't')}d=${regRef(0, sz)};s=v;t=${wrap};${lazy(LazyOp.SUB, sz)}if(t!==0){${regSet(0, sz, 'v')}}`;
+    else s = `d=${regRef(0, sz)};s=${regRef(i.modrm & 7, sz)};t=${wrap};${lazy(LazyOp.SUB, sz)}if(t===0){${regSet(i.modrm & 7, sz, regRef(reg, sz))}}else{${regSet(0, sz, 's')}}`;
+    em.emit(s);
+    em.fl = { op: LazyOp.SUB, size: sz };
     return;
   }
   if (op === 0xf7 || op === 0xf6) {

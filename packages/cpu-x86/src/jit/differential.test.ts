@@ -91,7 +91,7 @@ function program(rnd: () => number): number[] {
   const special = (): number => pick([0, 1, -1, 7, 0x80000000, 0x7fffffff, 0xffff, 0x8000, 0x80, 0xff, rnd(), rnd() & 0xff, rnd() & 0xffff, (rnd() % 64) - 32, (rnd() % 64) - 32]);
   const n = 20 + (rnd() % 60);
   for (let k = 0; k < n; k++) {
-    const kind = rnd() % 45;
+    const kind = rnd() % 50;
     switch (kind) {
       case 0: case 1: case 2: // ALU r/m32, r32 both directions
         b((((rnd() % 8) << 3) | pick([0, 1, 2, 3])), ...rm(val()));
@@ -295,6 +295,60 @@ function program(rnd: () => number): number[] {
       case 44: // XCHG with memory at a page end (the slow path re-runs it), then reads it back
         b(0x87, 0x05 | (val() << 3), ...d32(pick([DATA + 0xffc, DATA + 0xffd, DATA + 0xffe, DATA + 0xfff])), 0x8b, 0x05 | (val() << 3), ...d32(DATA + 0xffc));
         break;
+      case 45: { // BSF/BSR (zero source keeps the destination), 16/32 bits, register or memory
+        const pre = rnd() % 3 === 0 ? [0x66] : [];
+        const opc = pick([0xbc, 0xbd]);
+        b(0xb9, ...d32(pick([0, 0, 1, 0x80000000, 0x10000, 0x8000, special()])));
+        if (rnd() & 1) b(...pre, 0x0f, opc, 0xc0 | (val() << 3) | 1);
+        else if (rnd() & 1) {
+          const p = ptr();
+          const disp = rnd() & 0x7c;
+          b(0x89, 0x40 | (1 << 3) | p, disp, ...pre, 0x0f, opc, 0x40 | (val() << 3) | p, disp);
+        } else b(...pre, 0x0f, opc, ...mem(val()));
+        flagsOut();
+        break;
+      }
+      case 46: { // BT/BTS/BTR/BTC with an immediate (register or memory) or a register bit offset on a register
+        const pre = rnd() % 3 === 0 ? [0x66] : [];
+        b(pick([0x01, 0x29, 0x21, 0x40]), 0xc0 | (val() << 3) | val());
+        if (rnd() & 1) b(...pre, 0x0f, pick([0xa3, 0xab, 0xb3, 0xbb]), 0xc0 | (val() << 3) | val());
+        else if (rnd() & 1) b(...pre, 0x0f, 0xba, 0xc0 | ((4 + (rnd() % 4)) << 3) | val(), rnd());
+        else b(...pre, 0x0f, 0xba, ...(rnd() & 1 ? mem(4 + (rnd() % 4)) : [0x40 | ((4 + (rnd() % 4)) << 3) | ptr(), rnd() & 0x7c]), rnd());
+        flagsOut();
+        break;
+      }
+      case 47: { // CMPXCHG 8/16/32 bits: memory (equal or not to the accumulator) or register
+        const w = rnd() % 3;
+        const pre = w === 1 ? [0x66] : [];
+        const opc = w === 2 ? 0xb0 : 0xb1;
+        const x = special();
+        b(0xb8, ...d32(rnd() & 1 ? x : special()));
+        if (rnd() % 3 === 0) b(...pre, 0x0f, opc, 0xc0 | (val() << 3) | val());
+        else if (rnd() & 1) {
+          const p = ptr();
+          const disp = rnd() & 0x7c;
+          b(0xc7, 0x40 | p, disp, ...d32(x), ...pre, 0x0f, opc, 0x40 | (val() << 3) | p, disp);
+        } else b(...pre, 0x0f, opc, ...mem(val()));
+        flagsOut();
+        break;
+      }
+      case 48: case 49: { // ROL/ROR by a constant (8/16/32 bits), then an instruction that overwrites all, some or none of the flags
+        const w = rnd() % 4; // 32, 32, 16, 8
+        b(pick([0x01, 0x29, 0x21]), 0xc0 | (val() << 3) | val());
+        for (let j = 1 + (rnd() % 2); j > 0; j--) {
+          const one = (rnd() & 3) === 0;
+          const opc = (w === 3 ? 0xc0 : 0xc1) + (one ? 0x10 : 0);
+          if (w === 2) b(0x66);
+          b(opc, ...((rnd() & 3) === 0 ? mem(rnd() & 1) : [0xc0 | ((rnd() & 1) << 3) | val()]));
+          if (!one) b(pick([1, 7, 8, 16, 24, 31, 32, rnd() & 31, rnd()]));
+        }
+        const x = rnd() % 4;
+        if (x === 0) b(0x31, 0xc0 | (val() << 3) | val());
+        else if (x === 1) b(0x40 + val());
+        else if (x === 2) b(0x0f, 0xaf, 0xc0 | (val() << 3) | val());
+        flagsOut();
+        break;
+      }
       default: // 16-bit push/pop and CWD/CDQ
         b(0x66, 0x50 + val(), 0x66, 0x58 + val(), pick([0x99, 0x98]));
         break;
