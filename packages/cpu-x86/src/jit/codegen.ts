@@ -1,7 +1,9 @@
 /**
  * Code generation: one JavaScript function per region (a page's hot blocks,
  * see {@link generateRegion}). Hot instructions (MOV, the ALU group, TEST,
- * INC/DEC, PUSH/POP, LEA, MOVZX/MOVSX, near branches) are emitted inline
+ * INC/DEC, PUSH/POP, LEA, MOVZX/MOVSX, shifts and ROL/ROR by a constant,
+ * MUL/IMUL/DIV/IDIV, XCHG, CMPXCHG, BSF/BSR, BT*, BSWAP, SAHF, CLD/STD, near
+ * branches) are emitted inline, computing every flag as the interpreter does,
  * with the segment-limit and TLB fast paths of `Cpu.read*`/`write*` inlined;
  * every other predecoded instruction writes the decode fields and calls its
  * `OPS` semantics; a block's last instruction may be a *runtime* one, decoded
@@ -15,6 +17,8 @@
  *   count) and breaks out of the block loop to one shared epilogue: V8
  *   deoptimizes an optimized function at any operation it reaches for the
  *   first time, so rarely taken paths hold none;
+ * - an instruction that would raise an exception (a divide error) leaves the
+ *   region before it the same way, so the interpreter raises it;
  * - a memory access that is not RAM through the TLB within the segment (TLB
  *   miss, MMIO, a watched code page, a fault, an unaligned dword) leaves the
  *   region *before* its instruction, which the dispatcher runs through the

@@ -299,8 +299,9 @@ function program(rnd: () => number): number[] {
         const pre = rnd() % 3 === 0 ? [0x66] : [];
         const opc = pick([0xbc, 0xbd]);
         b(0xb9, ...d32(pick([0, 0, 1, 0x80000000, 0x10000, 0x8000, special()])));
-        if (rnd() & 1) b(...pre, 0x0f, opc, 0xc0 | (val() << 3) | 1);
-        else if (rnd() & 1) {
+        const form = rnd() % 4;
+        if (form < 2) b(...pre, 0x0f, opc, 0xc0 | (val() << 3) | 1);
+        else if (form === 2) {
           const p = ptr();
           const disp = rnd() & 0x7c;
           b(0x89, 0x40 | (1 << 3) | p, disp, ...pre, 0x0f, opc, 0x40 | (val() << 3) | p, disp);
@@ -311,8 +312,9 @@ function program(rnd: () => number): number[] {
       case 46: { // BT/BTS/BTR/BTC with an immediate (register or memory) or a register bit offset on a register
         const pre = rnd() % 3 === 0 ? [0x66] : [];
         b(pick([0x01, 0x29, 0x21, 0x40]), 0xc0 | (val() << 3) | val());
-        if (rnd() & 1) b(...pre, 0x0f, pick([0xa3, 0xab, 0xb3, 0xbb]), 0xc0 | (val() << 3) | val());
-        else if (rnd() & 1) b(...pre, 0x0f, 0xba, 0xc0 | ((4 + (rnd() % 4)) << 3) | val(), rnd());
+        const form = rnd() % 4;
+        if (form < 2) b(...pre, 0x0f, pick([0xa3, 0xab, 0xb3, 0xbb]), 0xc0 | (val() << 3) | val());
+        else if (form === 2) b(...pre, 0x0f, 0xba, 0xc0 | ((4 + (rnd() % 4)) << 3) | val(), rnd());
         else b(...pre, 0x0f, 0xba, ...(rnd() & 1 ? mem(4 + (rnd() % 4)) : [0x40 | ((4 + (rnd() % 4)) << 3) | ptr(), rnd() & 0x7c]), rnd());
         flagsOut();
         break;
