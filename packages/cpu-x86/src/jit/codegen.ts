@@ -53,12 +53,6 @@ export interface RegionBlock {
   eip: number;
   /** Its decoded instructions. */
   insns: Insn[];
-  /**
-   * Guest-physical address of its first byte (default: EIP, i.e. every block
-   * of the region on one page with one mapping). A jump between blocks of
-   * different pages or EIP-to-physical offsets checks the TLB first.
-   */
-  phys?: number;
 }
 
 /** Helpers for emitting the blocks of one region. */
@@ -75,31 +69,7 @@ class Emitter {
     readonly index: Map<number, number>,
     /** Instruction count of every block. */
     readonly lens: number[],
-    /** Physical address of every block's first byte. */
-    readonly phys: number[],
-    /** Start EIP of every block. */
-    readonly eips: number[],
   ) {}
-
-  /** Whether blocks `a` and `b` are on one physical page with one EIP-to-physical offset (a jump between them needs no TLB check). */
-  private together(a: number, b: number): boolean {
-    return this.phys[a]! >>> 12 === this.phys[b]! >>> 12 && ((this.phys[a]! - this.eips[a]!) | 0) === ((this.phys[b]! - this.eips[b]!) | 0);
-  }
-
-  /** Whether the region holds blocks that do not all sit together (see {@link together}). */
-  get multiPage(): boolean {
-    for (let j = 1; j < this.phys.length; j++) if (!this.together(0, j)) return true;
-    return false;
-  }
-
-  /**
-   * Condition that EIP `eip` (an expression) maps, through the TLB now, to
-   * the physical page of block `j`: `lin`, `CB` (the CS base), `RT` (the
-   * CPL's read table) and `TP` (`c.tlbPhys`) as locals.
-   */
-  mapsTo(j: number, eip: string): string {
-    return `(lin=(CB+${eip})|0,RT[lin>>>12]>=0&&TP[lin>>>12]===${hex(this.phys[j]! >>> 12)})`;
-  }
 
   emit(s: string): void {
     this.out.push(s);
@@ -121,8 +91,7 @@ class Emitter {
    */
   goto(k: number, target: number): string {
     const j = this.index.get(target);
-    const check = j === undefined || this.together(this.bi, j) ? '' : `&&${this.mapsTo(j, hex(target | 0))}`;
-    const stay = j === undefined ? '' : `if(n+${this.lens[j]!}<=budget${check}){bi=${j};continue}`;
+    const stay = j === undefined ? '' : `if(n+${this.lens[j]!}<=budget){bi=${j};continue}`;
     return `n+=${k + 1};${stay}ep=${hex(target | 0)};break R;`;
   }
 
@@ -375,12 +344,7 @@ export function generateRegion(blocks: RegionBlock[], ssB: number, words: boolea
   ramWords = words;
   const index = new Map<number, number>();
   blocks.forEach((b, j) => index.set(b.eip, j));
-  const em = new Emitter(
-    index,
-    blocks.map((b) => b.insns.length),
-    blocks.map((b) => b.phys ?? b.eip),
-    blocks.map((b) => b.eip),
-  );
+  const em = new Emitter(index, blocks.map((b) => b.insns.length));
   em.emit('return function region(c,bi,budget){');
   em.emit('const r=c.reg32,m=c.ram,sb=c.segBase,rx=c.segRdMax,wx=c.segWrMax;');
   // segment bases and limits, the CS limit and the CPL's TLB tables, read once: no instruction
@@ -405,9 +369,7 @@ export function generateRegion(blocks: RegionBlock[], ssB: number, words: boolea
     em.emit('}');
   }
   // returns and indirect jumps (target in t): a block of the region if one starts there and fits the budget
-  // (when the blocks come from several pages, the block found must be the code the TLB maps there now)
-  const multi = em.multiPage;
-  const cases = blocks.map((b, j) => `case ${hex(b.eip)}:if(n+${b.insns.length}<=budget${multi ? `&&${em.mapsTo(j, 't')}` : ''}){bi=${j};continue}break;`).join('');
+  const cases = blocks.map((b, j) => `case ${hex(b.eip)}:if(n+${b.insns.length}<=budget){bi=${j};continue}break;`).join('');
   em.emit(`case -1:switch(t){${cases}}ep=t;break R;`);
   // every exit only assigns locals and breaks: the shared epilogue stores them (no operation
   // on a rarely taken exit path that V8 would deoptimize at when it first runs)
@@ -433,7 +395,6 @@ export function generateRegion(blocks: RegionBlock[], ssB: number, words: boolea
   if (body.includes('RT[')) decl.push('RT=c.rdTab');
   if (body.includes('WT[')) decl.push('WT=c.wrTab');
   if (body.includes('>CL)')) decl.push('CL=c.segLimit[1]>>>0');
-  if (body.includes('(CB+')) decl.push('CB=c.segBase[1]', 'TP=c.tlbPhys');
   em.out[locals] = decl.length > 0 ? `const ${decl.join(',')};` : '';
   const source = em.out.join('\n').split(SYNC_OUT).join(`${store}sy=1;`).split(SYNC_IN).join(`sy=0;${load}`).split(WRITE_BACK).join(store);
   return { source, saves: em.saves };

@@ -81,21 +81,15 @@ type RegionFn = (c: Cpu, bi: number, budget: number) => number;
 type Factory = (O: Op[], m32: Int32Array | null, SH: typeof shift, P: Uint8Array) => RegionFn;
 
 /**
- * Compiled code: the warm blocks of one page (same mode, same EIP-to-physical
- * offset), and possibly warm blocks of other pages that they jump or call to,
- * in one function that jumps between them itself (checking the TLB where a
- * jump crosses to another page's blocks).
+ * The compiled code of one page: the page's warm blocks (same mode, same
+ * EIP-to-physical offset) in one function that jumps between them itself.
  */
 class Region {
-  /** Dropped because a page it holds code of changed (see `Translator.killRegion`). */
-  dead = false;
   constructor(
     readonly fn: RegionFn,
     readonly blocks: Block[],
     /** Highest EIP any of its blocks reaches (CS limit check at entry). */
     readonly maxEip: number,
-    /** Physical pages its blocks come from when more than one (empty otherwise). */
-    readonly pages: number[],
   ) {}
 }
 
@@ -142,9 +136,6 @@ const DEFAULT_THRESHOLD = 20_000;
 
 /** Most instructions in one region function (V8 optimizes only functions below a size limit). */
 const REGION_INSTRUCTIONS = 192;
-
-/** Most instructions a region takes from pages other than its first block's (see `compile`). */
-const LINKED_INSTRUCTIONS = 96;
 
 /** Times a page's regions may be merged into a new one (see `compile`). */
 const REGION_MERGES = 4;
@@ -193,8 +184,6 @@ export class Translator implements WriteWatcher {
   private readonly jcRegion: Region[];
   /** Regions of a page merged into a new one since its blocks were last dropped. */
   private readonly merges = new Uint8Array(PAGES);
-  /** Per physical page: the regions that hold code of it and of other pages (they die with it). */
-  private readonly pageMulti: (Region[] | null)[] = new Array<Region[] | null>(PAGES).fill(null);
   /** Pages with a compiled block in the jump cache: only their invalidation scans it. */
   private readonly jcPages = new Uint8Array(PAGES);
   private readonly m32: Int32Array | null;
@@ -273,7 +262,6 @@ export class Translator implements WriteWatcher {
       this.pageListed[p] = 0;
       this.merges[p] = 0;
       this.jcPages[p] = 0;
-      this.pageMulti[p] = null;
       for (let b: Block | null = this.pageBlocks[p]!; b !== null; b = b.pnext) {
         b.valid = false;
         this.table[hash(b.phys)] = null;
@@ -309,11 +297,6 @@ export class Translator implements WriteWatcher {
   }
 
   private dropPage(p: number): void {
-    const multi = this.pageMulti[p]!;
-    if (multi !== null) {
-      this.pageMulti[p] = null;
-      for (const r of multi) this.killRegion(r);
-    }
     let b: Block | null = this.pageBlocks[p]!;
     if (b === null) return;
     this.pageBlocks[p] = null;
@@ -326,38 +309,6 @@ export class Translator implements WriteWatcher {
     }
     this.merges[p] = 0;
     this.jcDropPage(p);
-    this.cpu.jitStop = true;
-  }
-
-  /**
-   * A region that holds code of several pages dies with any of them: its
-   * blocks on the other pages go back to being interpreted (and get compiled
-   * again at their next look-up) and the jump cache forgets it, because its
-   * function would still jump into its copy of the changed page.
-   */
-  private killRegion(r: Region): void {
-    if (r.dead) return;
-    r.dead = true;
-    for (const x of r.blocks) {
-      if (x.region !== r) continue;
-      x.region = null;
-      if (x.valid) this.compiledCount--;
-    }
-    for (const q of r.pages) {
-      const list = this.pageMulti[q]!;
-      if (list === null) continue;
-      const k = list.indexOf(r);
-      if (k >= 0) list.splice(k, 1);
-      if (list.length === 0) this.pageMulti[q] = null;
-    }
-    const jm = this.jcMode;
-    const jr = this.jcRegion;
-    for (let h = 0; h < JC_SIZE; h++) {
-      if (jr[h] === r) {
-        jm[h] = -1;
-        jr[h] = NO_REGION;
-      }
-    }
     this.cpu.jitStop = true;
   }
 
@@ -500,16 +451,11 @@ export class Translator implements WriteWatcher {
       members.push(x);
       size += x.n;
     }
-    const pages = this.link(members, b, size);
     members.sort((p, q) => p.eip - q.eip);
     let fn: RegionFn;
     let saves: Uint8Array[] = [];
     try {
-      const { source, saves: marks } = generateRegion(
-        members.map((x) => ({ eip: x.eip, insns: x.insns, phys: x.phys })),
-        (b.mode >> 1) & 1,
-        this.m32 !== null,
-      );
+      const { source, saves: marks } = generateRegion(members.map((x) => ({ eip: x.eip, insns: x.insns })), (b.mode >> 1) & 1, this.m32 !== null);
       saves = marks;
       const factory = new Function('O', 'm32', 'SH', 'P', source) as Factory;
       fn = factory(OPS, this.m32, shift, PARITY);
@@ -521,71 +467,19 @@ export class Translator implements WriteWatcher {
     }
     let maxEip = 0;
     for (const x of members) if ((x.maxEip >>> 0) > (maxEip >>> 0)) maxEip = x.maxEip;
-    const region = new Region(fn, members, maxEip, pages);
+    const region = new Region(fn, members, maxEip);
     members.forEach((x, j) => {
-      x.saves = saves[j]!;
-      // a block of another page that is compiled already keeps its region: this one holds a copy
-      if (x.region !== null && x.phys >>> 12 !== page) return;
       if (x.region === null) this.compiledCount++;
       x.region = region;
       x.ridx = j;
+      x.saves = saves[j]!;
     });
-    for (const q of pages) {
-      const list = this.pageMulti[q]!;
-      if (list === null) this.pageMulti[q] = [region];
-      else list.push(region);
-    }
     if (merge) {
       this.merges[page]++;
       // the jump cache may still enter the regions just replaced
       this.jcDropPage(page);
     }
     this.compiledTotal++;
-  }
-
-  /**
-   * Add to `members` (the blocks of `b`'s page chosen for a region, `size`
-   * instructions) the warm blocks of other pages that they jump or call to
-   * directly, and the ones those reach, up to {@link LINKED_INSTRUCTIONS}: a
-   * call into a function on another page and its return then stay inside
-   * the region instead of going through the dispatcher twice. Blocks are
-   * found through the TLB as it maps them now; the region checks that mapping
-   * where it jumps to them. Returns the physical pages the region then holds
-   * code of (b's first), or none when it took no other page's block.
-   */
-  private link(members: Block[], b: Block, size: number): number[] {
-    const c = this.cpu;
-    const page = b.phys >>> 12;
-    const warm = Math.max(1, this.threshold >>> 1);
-    const tab = c.cpl === 3 ? c.tlbRU : c.tlbR;
-    const csBase = c.segBase[1]!;
-    const eips = new Set<number>();
-    for (const x of members) eips.add(x.eip);
-    const pages: number[] = [];
-    const next: number[] = [];
-    let taken = 0;
-    for (let q = 0; q < members.length && taken < LINKED_INSTRUCTIONS; q++) {
-      next.length = 0;
-      successors(members[q]!, next);
-      for (const t of next) {
-        if (eips.has(t)) continue;
-        const lin = (csBase + t) | 0;
-        if (tab[lin >>> 12]! < 0) continue;
-        const phys = (c.tlbPhys[lin >>> 12]! << 12) | (lin & 0xfff);
-        if (phys >>> 12 === page) continue; // the page's own blocks follow the page's rules
-        let y: Block | null = this.table[hash(phys)]!;
-        while (y !== null && !(y.phys === phys && y.eip === t && y.mode === b.mode)) y = y.hnext;
-        if (y === null || !y.valid || y.noCompile || y.runs < warm) continue;
-        if (size + y.n > REGION_INSTRUCTIONS || taken + y.n > LINKED_INSTRUCTIONS) continue;
-        members.push(y);
-        eips.add(t);
-        size += y.n;
-        taken += y.n;
-        if (!pages.includes(phys >>> 12)) pages.push(phys >>> 12);
-      }
-    }
-    if (pages.length > 0) pages.unshift(page);
-    return pages;
   }
 
   // ----------------------------------------------------------------- running
@@ -745,22 +639,7 @@ export class Translator implements WriteWatcher {
 }
 
 /** Placeholder of empty jump-cache slots (keeps the slot array of one element kind). */
-const NO_REGION = new Region(() => 0, [], 0, []);
-
-/** Push the EIPs block `x` continues at that are known before it runs (direct jumps and calls, fall-through). */
-function successors(x: Block, out: number[]): void {
-  const i = x.insns[x.insns.length - 1]!;
-  if (i.runtime) return;
-  const op = i.opcode;
-  const wrap = (t: number): number => (i.os32 !== 0 ? t | 0 : t & 0xffff);
-  if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
-    out.push(wrap(i.next + (op < 0x100 ? (i.imm << 24) >> 24 : i.imm)), i.next);
-  } else if (op === 0xeb || op === 0xe9) {
-    out.push(wrap(i.next + (op === 0xeb ? (i.imm << 24) >> 24 : i.imm)));
-  } else if (op === 0xe8) {
-    out.push(wrap(i.next + i.imm), i.next);
-  } else if (!endsBlock(i)) out.push(i.next);
-}
+const NO_REGION = new Region(() => 0, [], 0);
 
 function hash(phys: number): number {
   return (Math.imul(phys, 0x9e3779b1) >>> (32 - HASH_BITS)) & HASH_MASK;
