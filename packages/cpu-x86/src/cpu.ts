@@ -958,14 +958,18 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
   }
 
   /**
-   * Before an instruction that reads CF and stores to its r/m operand (ADC,
-   * SBB, RCL, RCR), after its read: raise now the page fault its store
-   * would, so that a faulting instruction leaves the flags as they were
-   * (SDM vol. 3 6.5: a fault is reported with the state before the
-   * instruction; it re-runs after the handler, with the same CF).
+   * Before an instruction that sets flags and stores to its r/m operand (the
+   * ALU group, INC/DEC, NEG, shifts and rotates, BTS/BTR/BTC, CMPXCHG, XADD),
+   * after its read: raise now the fault its store would (segment, then page),
+   * so that a faulting instruction leaves the flags as they were (SDM vol. 3
+   * 6.5: a fault is reported with the state before the instruction; the
+   * handler sees those EFLAGS, and ADC/SBB/RCL/RCR re-run with the same CF).
+   * Register operands need nothing.
    */
   probeRmWrite(size: number): void {
-    if (this.modrm < 0xc0) this.probeWrite((this.segBase[this.eaSeg]! + this.eaOff) | 0, size >>> 3);
+    if (this.modrm >= 0xc0) return;
+    this.segCheck(this.eaSeg, this.eaOff, size >>> 3, true);
+    this.probeWrite((this.segBase[this.eaSeg]! + this.eaOff) | 0, size >>> 3);
   }
 
   /** Supervisor-privileged linear read (descriptor tables, TSS, IDT). */

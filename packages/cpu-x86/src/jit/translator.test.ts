@@ -303,31 +303,43 @@ describe('block translator', () => {
     expect(a.err & 2).toBe(2);
   });
 
-  it('faults an ADC, SBB or RCL whose store hits a read-only page with CF as it was before (both engines)', () => {
+  it('faults a read-modify-write whose store hits a read-only page with the flags as they were before (both engines)', () => {
     // mov eax,k ; stc ; <insn on dword [0x1ff000]> ; hlt -- page 0x1ff read-only and CR0.WP set: the
-    // store faults, and the #PF frame's EFLAGS must still have CF=1 (each instruction would clear it)
-    const insns = [
-      [0x11, 0x05, ...d32(0x1ff000)], // adc [m], eax: 1 + 1 + 1
-      [0x83, 0x15, ...d32(0x1ff000), 0x01], // adc [m], 1
-      [0x19, 0x05, ...d32(0x1ff000)], // sbb [m], eax: 1 - 0 - 1
-      [0xd1, 0x15, ...d32(0x1ff000)], // rcl [m], 1: top bit 0
+    // store faults, and the #PF frame's EFLAGS must still be the flags before it (CF only; each
+    // instruction would change them), so the instruction re-runs right after the handler
+    const m32 = d32(0x1ff000);
+    const insns: [string, number[], number, number][] = [
+      ['adc [m],eax', [0x11, 0x05, ...m32], 1, 1],
+      ['adc [m],1', [0x83, 0x15, ...m32, 0x01], 1, 1],
+      ['sbb [m],eax', [0x19, 0x05, ...m32], 0, 1],
+      ['rcl [m],1', [0xd1, 0x15, ...m32], 1, 1],
+      ['add [m],eax', [0x01, 0x05, ...m32], 1, 1],
+      ['sub [m],1', [0x83, 0x2d, ...m32, 0x01], 1, 1],
+      ['inc [m]', [0xff, 0x05, ...m32], 1, -1],
+      ['neg [m]', [0xf7, 0x1d, ...m32], 1, 0],
+      ['shl [m],1', [0xd1, 0x25, ...m32], 1, 1],
+      ['shld [m],eax,1', [0x0f, 0xa4, 0x05, ...m32, 0x01], 1, 1],
+      ['bts [m],0', [0x0f, 0xba, 0x2d, ...m32, 0x00], 1, 0],
+      ['cmpxchg [m],ecx', [0x0f, 0xb1, 0x0d, ...m32], 1, 1],
+      ['xadd [m],eax', [0x0f, 0xc1, 0x05, ...m32], 1, 1],
     ];
-    for (const [n, insn] of insns.entries()) {
+    for (const [name, insn, eax, mem] of insns) {
       for (const engine of ['interpreter', 'translator'] as const) {
-        const m = flat(engine, [0xb8, ...d32(n === 2 ? 0 : 1), 0xf9, ...insn, 0xf4]);
+        const m = flat(engine, [0xb8, ...d32(eax), 0xf9, ...insn, 0xf4]);
         pagingWithHole(m, 0x3ff);
         m.memory.write32(0x5000 + 0x1ff * 4, 0x1ff000 | 1);
-        m.memory.write32(0x1ff000, 1);
+        m.memory.write32(0x1ff000, mem);
         m.cpu.cr0 |= 0x10000;
         m.cpu.flushTlbAll();
         runUntilHalt(m.cpu);
         const esp = m.cpu.reg32[4]! >>> 0;
-        const what = `${engine}, instruction ${n}`;
+        const what = `${engine}, ${name}`;
         expect(m.cpu.eip, what).toBe(0x3001); // the #PF handler ran
         expect(m.cpu.cr2 >>> 0, what).toBe(0x1ff000);
         expect(m.memory.read32(esp) & 3, `${what}: a protection fault on a write`).toBe(3);
-        expect(m.memory.read32(esp + 12) & 1, `${what}: CF in the frame`).toBe(1);
-        expect(m.memory.read32(0x1ff000), what).toBe(1);
+        expect(m.memory.read32(esp + 12) & 0x8d5, `${what}: arithmetic flags in the frame`).toBe(1);
+        expect(m.memory.read32(0x1ff000) | 0, what).toBe(mem);
+        expect(m.cpu.reg32[0], `${what}: EAX`).toBe(eax);
       }
     }
   });

@@ -25,7 +25,7 @@ function aluOp(cpu: Cpu): void {
   switch (opc & 7) {
     case 0: {
       const a = cpu.rm8();
-      if (op === 2 || op === 3) cpu.probeRmWrite(8);
+      if (op !== 7) cpu.probeRmWrite(8);
       const r = alu(cpu, op, a, cpu.reg8[R8[reg]!]!, 8);
       if (op !== 7) cpu.setRm8(r);
       return;
@@ -33,12 +33,12 @@ function aluOp(cpu: Cpu): void {
     case 1:
       if (cpu.os32 !== 0) {
         const a = cpu.rm32();
-        if (op === 2 || op === 3) cpu.probeRmWrite(32);
+        if (op !== 7) cpu.probeRmWrite(32);
         const r = alu(cpu, op, a, cpu.reg32[reg]!, 32);
         if (op !== 7) cpu.setRm32(r);
       } else {
         const a = cpu.rm16();
-        if (op === 2 || op === 3) cpu.probeRmWrite(16);
+        if (op !== 7) cpu.probeRmWrite(16);
         const r = alu(cpu, op, a, cpu.reg16[reg << 1]!, 16);
         if (op !== 7) cpu.setRm16(r);
       }
@@ -65,12 +65,12 @@ function aluEvGv(cpu: Cpu): void {
   const reg = (cpu.modrm >> 3) & 7;
   if (cpu.os32 !== 0) {
     const a = cpu.rm32();
-    if (op === 2 || op === 3) cpu.probeRmWrite(32);
+    if (op !== 7) cpu.probeRmWrite(32);
     const r = alu(cpu, op, a, cpu.reg32[reg]!, 32);
     if (op !== 7) cpu.setRm32(r);
   } else {
     const a = cpu.rm16();
-    if (op === 2 || op === 3) cpu.probeRmWrite(16);
+    if (op !== 7) cpu.probeRmWrite(16);
     const r = alu(cpu, op, a, cpu.reg16[reg << 1]!, 16);
     if (op !== 7) cpu.setRm16(r);
   }
@@ -100,10 +100,10 @@ function movGvEv(cpu: Cpu): void {
 function grp1(cpu: Cpu): void {
   const op = (cpu.modrm >> 3) & 7;
   const opc = cpu.opcode;
-  const carry = op === 2 || op === 3;
+  const store = op !== 7;
   if (opc === 0x80 || opc === 0x82) {
     const a = cpu.rm8();
-    if (carry) cpu.probeRmWrite(8);
+    if (store) cpu.probeRmWrite(8);
     const r = alu(cpu, op, a, cpu.imm, 8);
     if (op !== 7) cpu.setRm8(r);
     return;
@@ -111,12 +111,12 @@ function grp1(cpu: Cpu): void {
   const imm = opc === 0x83 ? (cpu.imm << 24) >> 24 : cpu.imm;
   if (cpu.os32 !== 0) {
     const a = cpu.rm32();
-    if (carry) cpu.probeRmWrite(32);
+    if (store) cpu.probeRmWrite(32);
     const r = alu(cpu, op, a, imm, 32);
     if (op !== 7) cpu.setRm32(r);
   } else {
     const a = cpu.rm16();
-    if (carry) cpu.probeRmWrite(16);
+    if (store) cpu.probeRmWrite(16);
     const r = alu(cpu, op, a, imm, 16);
     if (op !== 7) cpu.setRm16(r);
   }
@@ -421,22 +421,21 @@ function shiftGrp(cpu: Cpu): void {
   const o = cpu.opcode;
   const op = (cpu.modrm >> 3) & 7;
   const count = o === 0xc0 || o === 0xc1 ? cpu.imm : o === 0xd0 || o === 0xd1 ? 1 : cpu.reg8[4]!;
-  // RCL/RCR read CF: probe the store first (see Cpu.probeRmWrite)
-  const carry = op === 2 || op === 3;
+  // the store is probed before the flags change (see Cpu.probeRmWrite)
   if ((o & 1) === 0) {
     const a = cpu.rm8();
     if ((count & 31) === 0) return;
-    if (carry) cpu.probeRmWrite(8);
+    cpu.probeRmWrite(8);
     cpu.setRm8(shift(cpu, op, a, count, 8));
   } else if (cpu.os32 !== 0) {
     const a = cpu.rm32();
     if ((count & 31) === 0) return;
-    if (carry) cpu.probeRmWrite(32);
+    cpu.probeRmWrite(32);
     cpu.setRm32(shift(cpu, op, a, count, 32));
   } else {
     const a = cpu.rm16();
     if ((count & 31) === 0) return;
-    if (carry) cpu.probeRmWrite(16);
+    cpu.probeRmWrite(16);
     cpu.setRm16(shift(cpu, op, a, count, 16));
   }
 }
@@ -653,10 +652,13 @@ function grp3(cpu: Cpu): void {
       if (byte) cpu.setRm8(~cpu.rm8());
       else cpu.setRmV(~cpu.rmV());
       return;
-    case 3:
-      if (byte) cpu.setRm8(neg(cpu, cpu.rm8(), 8));
-      else cpu.setRmV(neg(cpu, cpu.rmV(), size));
+    case 3: {
+      const a = byte ? cpu.rm8() : cpu.rmV();
+      cpu.probeRmWrite(size);
+      if (byte) cpu.setRm8(neg(cpu, a, 8));
+      else cpu.setRmV(neg(cpu, a, size));
       return;
+    }
     case 4:
     case 5: {
       const signed = op === 5;
@@ -719,17 +721,23 @@ function flagOp(cpu: Cpu): void {
 
 function grp4(cpu: Cpu): void {
   const op = (cpu.modrm >> 3) & 7;
-  if (op === 0) cpu.setRm8(inc(cpu, cpu.rm8(), 8));
-  else if (op === 1) cpu.setRm8(dec(cpu, cpu.rm8(), 8));
-  else cpu.ud();
+  if (op > 1) cpu.ud();
+  const a = cpu.rm8();
+  cpu.probeRmWrite(8);
+  cpu.setRm8(op === 0 ? inc(cpu, a, 8) : dec(cpu, a, 8));
 }
 
 function grp5(cpu: Cpu): void {
   const op = (cpu.modrm >> 3) & 7;
   const size = cpu.os32 !== 0 ? 32 : 16;
   switch (op) {
-    case 0: cpu.setRmV(inc(cpu, cpu.rmV(), size)); return;
-    case 1: cpu.setRmV(dec(cpu, cpu.rmV(), size)); return;
+    case 0:
+    case 1: {
+      const a = cpu.rmV();
+      cpu.probeRmWrite(size);
+      cpu.setRmV(op === 0 ? inc(cpu, a, size) : dec(cpu, a, size));
+      return;
+    }
     case 2: {
       const t = cpu.rmV();
       if (t >>> 0 > cpu.segLimit[1]! >>> 0) cpu.gp(0);

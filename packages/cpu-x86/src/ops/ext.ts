@@ -32,6 +32,7 @@ function bitOp(cpu: Cpu, op: number, bit: number, fromReg: boolean): void {
   if (cpu.modrm >= 0xc0 || !fromReg) {
     bit &= size - 1;
     v = cpu.rmV();
+    if (op !== 0) cpu.probeRmWrite(size);
     const cf = (v >>> bit) & 1;
     cpu.setArith(Flag.CF, cf);
     if (op === 0) return;
@@ -46,6 +47,11 @@ function bitOp(cpu: Cpu, op: number, bit: number, fromReg: boolean): void {
   const off = (cpu.eaOff + disp) & mask;
   const b = sb & (size - 1);
   v = size === 16 ? cpu.read16(cpu.eaSeg, off) : cpu.read32(cpu.eaSeg, off);
+  if (op !== 0) {
+    // the store must not fault after CF changed (see Cpu.probeRmWrite)
+    cpu.segCheck(cpu.eaSeg, off, size >>> 3, true);
+    cpu.probeWrite((cpu.segBase[cpu.eaSeg]! + off) | 0, size >>> 3);
+  }
   cpu.setArith(Flag.CF, (v >>> b) & 1);
   if (op === 0) return;
   const m = 1 << b;
@@ -72,6 +78,7 @@ function shld(cpu: Cpu): void {
   const size = cpu.os32 !== 0 ? 32 : 16;
   const a = cpu.rmV();
   if ((count & 31) === 0) return;
+  cpu.probeRmWrite(size);
   cpu.setRmV(shiftDouble(cpu, left, a, cpu.regV((cpu.modrm >> 3) & 7), count, size));
 }
 
@@ -87,6 +94,7 @@ function cmpxchg(cpu: Cpu): void {
   const reg = (cpu.modrm >> 3) & 7;
   if (cpu.opcode === 0x1b0) {
     const d = cpu.rm8();
+    cpu.probeRmWrite(8);
     alu(cpu, 7, cpu.reg8[0]!, d, 8);
     if (cpu.reg8[0]! === d) cpu.setRm8(cpu.reg8[R8[reg]!]!);
     else {
@@ -98,6 +106,7 @@ function cmpxchg(cpu: Cpu): void {
   }
   const size = cpu.os32 !== 0 ? 32 : 16;
   const d = cpu.rmV();
+  cpu.probeRmWrite(size);
   const acc = cpu.regV(0);
   alu(cpu, 7, acc, d, size);
   if (acc === d) cpu.setRmV(cpu.regV(reg));
@@ -134,6 +143,7 @@ function xadd(cpu: Cpu): void {
   const reg = (cpu.modrm >> 3) & 7;
   if (cpu.opcode === 0x1c0) {
     const d = cpu.rm8();
+    cpu.probeRmWrite(8);
     const s = cpu.reg8[R8[reg]!]!;
     const sum = alu(cpu, 0, d, s, 8);
     if (cpu.modrm >= 0xc0) {
@@ -147,6 +157,7 @@ function xadd(cpu: Cpu): void {
   }
   const size = cpu.os32 !== 0 ? 32 : 16;
   const d = cpu.rmV();
+  cpu.probeRmWrite(size);
   const sum = alu(cpu, 0, d, cpu.regV(reg), size);
   if (cpu.modrm >= 0xc0) {
     // DEST is written last: XADD r, r with one register leaves the sum (SDM XADD operation)
