@@ -968,8 +968,13 @@ export class Cpu implements VCpu, MappingListener, Snapshotable {
    */
   probeRmWrite(size: number): void {
     if (this.modrm >= 0xc0) return;
-    this.segCheck(this.eaSeg, this.eaOff, size >>> 3, true);
-    this.probeWrite((this.segBase[this.eaSeg]! + this.eaOff) | 0, size >>> 3);
+    const seg = this.eaSeg;
+    const off = this.eaOff;
+    const len = size >>> 3;
+    // the same fast checks as the store's own (segment bound, write TLB entry, within one page)
+    if (off >>> 0 > this.segWrMax[seg]!) this.segCheck(seg, off, len, true);
+    const lin = (this.segBase[seg]! + off) | 0;
+    if (this.wrTab[lin >>> 12]! < 0 || (lin & 0xfff) > 4096 - len) this.probeWrite(lin, len);
   }
 
   /** Supervisor-privileged linear read (descriptor tables, TSS, IDT). */
