@@ -108,6 +108,14 @@ class Emitter {
 let ramWords = true;
 
 /**
+ * Segments (bit n: segment register n) that the region being generated may
+ * treat as flat: base 0 and a 4 GiB readable and writable limit, so that an
+ * offset is its linear address and needs no limit check (the translator keys
+ * such regions by that state; set by {@link generateRegion}).
+ */
+let flatSegs = 0;
+
+/**
  * Placeholders in the generated body, replaced once the registers the region
  * uses are known: before a call into the interpreter's code (which reads and
  * writes `c.reg32`) the locals are stored and `sy` set, so a fault in that code
@@ -171,24 +179,29 @@ function regSet(n: number, size: number, v: string): string {
  */
 function readMem(size: number, seg: number, dst: string): string {
   const slowExit = insnExit;
-  const lin = `lin=(S${seg}+o)|0;`;
-  if (size === 8) return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0)${dst}=m[e|(lin&4095)];else{${slowExit}}`;
+  const flat = ((flatSegs >> seg) & 1) !== 0;
+  const lin = flat ? 'lin=o;' : `lin=(S${seg}+o)|0;`;
+  // a flat segment's 4 GiB limit holds any access that is aligned, or within one page
+  const lim = flat ? '' : `(o>>>0)<=RX${seg}&&`;
+  if (size === 8) return `${lin}if(${lim}(e=RT[lin>>>12])>=0)${dst}=m[e|(lin&4095)];else{${slowExit}}`;
   if (size === 16)
-    return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);${dst}=m[a]|(m[a+1]<<8)}else{${slowExit}}`;
+    return `${lin}if(${lim}(e=RT[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);${dst}=m[a]|(m[a+1]<<8)}else{${slowExit}}`;
   // aligned dwords only (pages are 4-byte aligned in RAM); the rest takes the slow path
-  if (ramWords) return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0&&(lin&3)===0)${dst}=m32[(e|(lin&4095))>>2];else{${slowExit}}`;
-  return `${lin}if((o>>>0)<=RX${seg}&&(e=RT[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);${dst}=m[a]|(m[a+1]<<8)|(m[a+2]<<16)|(m[a+3]<<24)}else{${slowExit}}`;
+  if (ramWords) return `${lin}if(${lim}(e=RT[lin>>>12])>=0&&(lin&3)===0)${dst}=m32[(e|(lin&4095))>>2];else{${slowExit}}`;
+  return `${lin}if(${lim}(e=RT[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);${dst}=m[a]|(m[a+1]<<8)|(m[a+2]<<16)|(m[a+3]<<24)}else{${slowExit}}`;
 }
 
 /** Statements writing variable `v` (`size` bits) at `seg`:`o`; the slow path leaves as in {@link readMem}, so the instruction must not have changed anything before its store. */
 function writeMem(size: number, seg: number, v: string): string {
   const slowExit = insnExit;
-  const lin = `lin=(S${seg}+o)|0;`;
-  if (size === 8) return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0)m[e|(lin&4095)]=${v};else{${slowExit}}`;
+  const flat = ((flatSegs >> seg) & 1) !== 0;
+  const lin = flat ? 'lin=o;' : `lin=(S${seg}+o)|0;`;
+  const lim = flat ? '' : `(o>>>0)<=WX${seg}&&`;
+  if (size === 8) return `${lin}if(${lim}(e=WT[lin>>>12])>=0)m[e|(lin&4095)]=${v};else{${slowExit}}`;
   if (size === 16)
-    return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);m[a]=${v};m[a+1]=${v}>>8}else{${slowExit}}`;
-  if (ramWords) return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0&&(lin&3)===0)m32[(e|(lin&4095))>>2]=${v};else{${slowExit}}`;
-  return `${lin}if((o>>>0)<=WX${seg}&&(e=WT[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);m[a]=${v};m[a+1]=${v}>>8;m[a+2]=${v}>>16;m[a+3]=${v}>>24}else{${slowExit}}`;
+    return `${lin}if(${lim}(e=WT[lin>>>12])>=0&&(lin&4095)!==4095){a=e|(lin&4095);m[a]=${v};m[a+1]=${v}>>8}else{${slowExit}}`;
+  if (ramWords) return `${lin}if(${lim}(e=WT[lin>>>12])>=0&&(lin&3)===0)m32[(e|(lin&4095))>>2]=${v};else{${slowExit}}`;
+  return `${lin}if(${lim}(e=WT[lin>>>12])>=0&&(lin&4095)<=4092){a=e|(lin&4095);m[a]=${v};m[a+1]=${v}>>8;m[a+2]=${v}>>16;m[a+3]=${v}>>24}else{${slowExit}}`;
 }
 
 /**
@@ -340,8 +353,9 @@ function jumpTo(em: Emitter, i: Insn, target: number, k: number): string {
  * OPS table), `m32` (an Int32Array view of RAM or null), `SH` and `P` are
  * bound by the caller.
  */
-export function generateRegion(blocks: RegionBlock[], ssB: number, words: boolean): { source: string; saves: Uint8Array[] } {
+export function generateRegion(blocks: RegionBlock[], ssB: number, words: boolean, flat = 0): { source: string; saves: Uint8Array[] } {
   ramWords = words;
+  flatSegs = flat;
   const index = new Map<number, number>();
   blocks.forEach((b, j) => index.set(b.eip, j));
   const em = new Emitter(index, blocks.map((b) => b.insns.length));

@@ -289,6 +289,32 @@ describe('block translator', () => {
     }
   });
 
+  it('does not run code compiled for flat data segments once DS has a base', () => {
+    // 0x1000: mov ecx,100 ; call F ; mov ax,0x18 ; mov ds,ax ; mov ecx,100 ; call F ; hlt
+    // F (0x1100): L: mov eax,[0x800] ; add ebx,eax ; dec ecx ; jnz L ; ret
+    const call = (at: number): number[] => [0xe8, ...d32(0x1100 - (at + 5))];
+    const main = [0xb9, ...d32(100), ...call(0x1005), 0x66, 0xb8, 0x18, 0x00, 0x8e, 0xd8, 0xb9, ...d32(100), ...call(0x1015), 0xf4];
+    const f = [0x8b, 0x05, ...d32(0x800), 0x01, 0xc3, 0x49, 0x75, 0xf5, 0xc3];
+    for (const engine of ['interpreter', 'translator'] as const) {
+      const m = flat(engine, main, { threshold: 10 });
+      loadBytes(m.memory, 0x1100, f);
+      // GDT: 0x08 flat code, 0x10 flat data, 0x18 data at base 0x100000 with a 4 GiB limit
+      m.memory.write32(0xa008, 0x0000ffff);
+      m.memory.write32(0xa00c, 0x00cf9b00);
+      m.memory.write32(0xa010, 0x0000ffff);
+      m.memory.write32(0xa014, 0x00cf9300);
+      m.memory.write32(0xa018, 0x0000ffff);
+      m.memory.write32(0xa01c, 0x00cf9310);
+      m.cpu.gdtBase = 0xa000;
+      m.cpu.gdtLimit = 0x1f;
+      m.memory.write32(0x800, 1);
+      m.memory.write32(0x100800, 1000);
+      m.cpu.reg32[3] = 0;
+      runUntilHalt(m.cpu);
+      expect(m.cpu.reg32[3], engine).toBe(100 * 1 + 100 * 1000);
+    }
+  });
+
   it('keeps the registers a REP string instruction left when it faults inside a region', () => {
     // add ebx,5 ; mov esi,0x1800 ; mov edi,0x1fe ffc ; mov ecx,8 ; rep movsb ; inc eax ; hlt
     // (page 0x1ff is not present: four bytes are copied, then #PF with ECX/ESI/EDI advanced)

@@ -144,6 +144,11 @@ const REGION_MERGES = 4;
 const JC_BITS = 13;
 const JC_SIZE = 1 << JC_BITS;
 
+/** `Cpu.segRdMax`/`segWrMax` of a 4 GiB expand-up segment (the last offset a dword fits at). */
+const FLAT_MAX = 0xfffffffc;
+/** Segments a flat-mode region treats as flat: ES, SS, DS (bits 0, 2, 3). */
+const FLAT_SEGS = (1 << 0) | (1 << 2) | (1 << 3);
+
 const HASH_BITS = 16;
 const HASH_MASK = (1 << HASH_BITS) - 1;
 const PAGES = 1 << 20;
@@ -339,9 +344,22 @@ export class Translator implements WriteWatcher {
 
   // ----------------------------------------------------------------- lookup
 
+  /**
+   * The mode a block is compiled for: CS.D, SS.B, protected mode, and whether
+   * ES, SS and DS are flat (base 0, 4 GiB readable and writable), which lets
+   * their accesses skip the base add and the limit check. Only segment loads
+   * and mode changes, run by the interpreter's code, change it.
+   */
   private mode(): number {
     const c = this.cpu;
-    return c.csD | (c.ssB << 1) | ((c.cr0 & Cr0.PE) !== 0 && (c.flags & Flag.VM) === 0 ? 4 : 0);
+    const b = c.segBase;
+    const r = c.segRdMax;
+    const w = c.segWrMax;
+    const flat =
+      (b[0]! | b[2]! | b[3]!) === 0 &&
+      r[0] === FLAT_MAX && r[2] === FLAT_MAX && r[3] === FLAT_MAX &&
+      w[0] === FLAT_MAX && w[2] === FLAT_MAX && w[3] === FLAT_MAX;
+    return c.csD | (c.ssB << 1) | ((c.cr0 & Cr0.PE) !== 0 && (c.flags & Flag.VM) === 0 ? 4 : 0) | (flat ? 8 : 0);
   }
 
   /** The block at CS:EIP, building (not compiling) it if new; null: interpret one instruction. */
@@ -455,7 +473,12 @@ export class Translator implements WriteWatcher {
     let fn: RegionFn;
     let saves: Uint8Array[] = [];
     try {
-      const { source, saves: marks } = generateRegion(members.map((x) => ({ eip: x.eip, insns: x.insns })), (b.mode >> 1) & 1, this.m32 !== null);
+      const { source, saves: marks } = generateRegion(
+        members.map((x) => ({ eip: x.eip, insns: x.insns })),
+        (b.mode >> 1) & 1,
+        this.m32 !== null,
+        (b.mode & 8) !== 0 ? FLAT_SEGS : 0,
+      );
       saves = marks;
       const factory = new Function('O', 'm32', 'SH', 'P', source) as Factory;
       fn = factory(OPS, this.m32, shift, PARITY);
