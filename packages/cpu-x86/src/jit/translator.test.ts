@@ -19,16 +19,22 @@ function rerunAt(m: TestMachine, eip: number): void {
   runUntilHalt(m.cpu);
 }
 
+/** A GDT at 0xa000: flat code at 0x08, flat data at 0x10, then the `more` descriptors (low, high dwords) from 0x18. */
+function gdt(m: TestMachine, more: [number, number][] = []): void {
+  const descs: [number, number][] = [[0x0000ffff, 0x00cf9b00], [0x0000ffff, 0x00cf9300], ...more];
+  descs.forEach(([lo, hi], i) => {
+    m.memory.write32(0xa008 + i * 8, lo);
+    m.memory.write32(0xa00c + i * 8, hi);
+  });
+  m.cpu.gdtBase = 0xa000;
+  m.cpu.gdtLimit = 8 * descs.length + 7;
+}
+
 /** #PF -> HLT at 0x3000; paging on with an identity map of the first 4 MiB, page `hole` not present. */
 function pagingWithHole(m: TestMachine, hole: number): void {
   const mem = m.memory;
-  // a GDT with the flat code (0x08) and data (0x10) descriptors that the #PF gate uses
-  mem.write32(0xa008, 0x0000ffff);
-  mem.write32(0xa00c, 0x00cf9b00);
-  mem.write32(0xa010, 0x0000ffff);
-  mem.write32(0xa014, 0x00cf9300);
-  m.cpu.gdtBase = 0xa000;
-  m.cpu.gdtLimit = 0x17;
+  // the #PF gate uses the flat code descriptor
+  gdt(m);
   m.cpu.idtBase = 0x2000;
   m.cpu.idtLimit = 0xff;
   mem.write32(0x2000 + 14 * 8, (0x08 << 16) | 0x3000);
@@ -298,15 +304,8 @@ describe('block translator', () => {
     for (const engine of ['interpreter', 'translator'] as const) {
       const m = flat(engine, main, { threshold: 10 });
       loadBytes(m.memory, 0x1100, f);
-      // GDT: 0x08 flat code, 0x10 flat data, 0x18 data at base 0x100000 with a 4 GiB limit
-      m.memory.write32(0xa008, 0x0000ffff);
-      m.memory.write32(0xa00c, 0x00cf9b00);
-      m.memory.write32(0xa010, 0x0000ffff);
-      m.memory.write32(0xa014, 0x00cf9300);
-      m.memory.write32(0xa018, 0x0000ffff);
-      m.memory.write32(0xa01c, 0x00cf9310);
-      m.cpu.gdtBase = 0xa000;
-      m.cpu.gdtLimit = 0x1f;
+      // 0x18: data at base 0x100000 with a 4 GiB limit
+      gdt(m, [[0x0000ffff, 0x00cf9310]]);
       m.memory.write32(0x800, 1);
       m.memory.write32(0x100800, 1000);
       m.cpu.reg32[3] = 0;
