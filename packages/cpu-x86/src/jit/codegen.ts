@@ -213,6 +213,14 @@ let flagsDead = false;
 /** Set while emitting an instruction: leave the region before it (the exit of memory slow paths). */
 let insnExit = '';
 
+/**
+ * Statements that set the EFLAGS bits in `mask` to expression `value` and keep
+ * the others: a pending lazy producer is folded into `c.flags` first.
+ */
+function setSomeFlags(mask: number, value: string): string {
+  return `if(c.lzOp!==0)c.getFlags();c.flags=(c.flags&~${hex(mask)})|${value};`;
+}
+
 function lazy(op: number | string, size: number): string {
   if (flagsDead) return '';
   return `c.lzOp=${op};c.lzSize=${size};c.lzDst=d;c.lzSrc=s;c.lzRes=t;`;
@@ -704,7 +712,7 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
       const rot = r === 0 ? 't=d;' : sz === 32 ? `t=(d<<${hiS})|(d>>>${loS});` : `t=((d<<${hiS})|(d>>>${loS}))${mask(sz)};`;
       const f = reg === 0 ? `v=(t&1)|((((t>>>${top})^t)&1)<<11);` : `v=((t>>>${top})&1)|((((t>>>${top})^(t>>>${top - 1}))&1)<<11);`;
       // flags no one sees before a later instruction overwrites them all (see deadFlags) are left out
-      const flags = flagsDead ? '' : `${f}if(c.lzOp!==0)c.getFlags();c.flags=(c.flags&~0x801)|v;`;
+      const flags = flagsDead ? '' : `${f}${setSomeFlags(0x801, 'v')}`;
       em.emit(`${loadE(i, sz, 'd')}${rot}${storeE(i, sz, 't', true)}${flags}`);
       em.fl = null;
       return;
@@ -799,7 +807,7 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
   }
   if (op === 0x9e) {
     // SAHF: SF ZF AF PF CF from AH, OF kept (materialized first)
-    em.emit('if(c.lzOp!==0)c.getFlags();c.flags=(c.flags&~0xd5)|((g0>>8)&0xd5);');
+    em.emit(setSomeFlags(0xd5, '((g0>>8)&0xd5)'));
     em.fl = null;
     return;
   }
@@ -827,7 +835,7 @@ function emitInsnCode(em: Emitter, i: Insn, k: number, ssB: number, last: boolea
     let s = op === 0x1ba ? `s=${i.imm & (sz - 1)};` : `s=${regRef(reg, sz)}&${sz - 1};`;
     s += loadE(i, sz, 'v');
     if (bop !== 0) s += `t=v${bop === 1 ? '|(1<<s)' : bop === 2 ? '&~(1<<s)' : '^(1<<s)'};${storeE(i, sz, 't', true)}`;
-    em.emit(`${s}if(c.lzOp!==0)c.getFlags();c.flags=(c.flags&~1)|((v>>>s)&1);`);
+    em.emit(`${s}${setSomeFlags(1, '((v>>>s)&1)')}`);
     em.fl = null;
     return;
   }

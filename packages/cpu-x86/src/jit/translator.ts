@@ -563,13 +563,9 @@ export class Translator implements WriteWatcher {
           if (b !== null && b.region === null && b.valid && !b.noCompile && b.runs++ >= this.threshold) this.compile(b);
           if (b === null || b.region === null || b.n > budget - n || (b.region.maxEip >>> 0) > csLimit || !b.valid) {
             // not compiled (yet), or it does not fit: interpret it (or one instruction)
-            const r = c.interpretSlice(b === null ? 1 : Math.min(b.n, budget - n));
+            const r = this.interpret(b === null ? 1 : Math.min(b.n, budget - n));
             mode = -1;
-            if (r < 0) {
-              this.interpInsns += -r - 1;
-              return -(n + (-r - 1)) - 1;
-            }
-            this.interpInsns += r;
+            if (r < 0) return -(n + (-r - 1)) - 1;
             n += r;
             if (r === 0 || c.runState !== 0 || this.mustStop()) break;
             continue;
@@ -631,9 +627,14 @@ export class Translator implements WriteWatcher {
    * `Cpu.interpretSlice`.
    */
   private interpretRest(left: number): number {
-    const c = this.cpu;
-    const r = c.interpretSlice(Math.min(c.jitRest, left));
-    c.jitRest = 0;
+    const rest = this.cpu.jitRest;
+    this.cpu.jitRest = 0;
+    return this.interpret(Math.min(rest, left));
+  }
+
+  /** Up to `count` instructions through the interpreter, counted; returns like `Cpu.interpretSlice`. */
+  private interpret(count: number): number {
+    const r = this.cpu.interpretSlice(count);
     this.interpInsns += r < 0 ? -r - 1 : r;
     return r;
   }
